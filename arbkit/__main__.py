@@ -1,0 +1,3 @@
+from arbkit.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ``arbkit`` command line."""

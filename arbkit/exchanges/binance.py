@@ -1,0 +1,51 @@
+"""Binance spot: ccxt id ``binance``. Spot markets only; ccxt's own U/u sequence check raises on a gap."""
+
+from __future__ import annotations
+
+from arbkit.exchanges.components import (
+    CcxtPrivateSpotRest,
+    CcxtPrivateSpotWebsocket,
+    CcxtPublicSpotRest,
+    CcxtPublicSpotWebsocket,
+)
+from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.structs import ExchangeEnum
+
+BINANCE_SPEC = ExchangeSpec(
+    name="binance",
+    ccxt_id="binance",
+    exchange=ExchangeEnum.BINANCE,
+    urls=(
+        UrlRoute("public", UrlSource.REST, "/api/v3"),
+        UrlRoute("private", UrlSource.REST, "/api/v3"),
+        UrlRoute("v1", UrlSource.REST, "/api/v1"),
+        UrlRoute("sapi", UrlSource.REST, "/sapi/v1"),  # spot trading fees (asset/tradeFee)
+        UrlRoute("ws.spot", UrlSource.WS),
+        UrlRoute("ws.ws-api.spot", UrlSource.PRIVATE_WS),
+    ),
+    # Only GET /api/v3/exchangeInfo on load_markets: no futures, margin or currency calls.
+    options={
+        "defaultType": "spot",
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+    },
+    default_fees=(0.001, 0.001),
+    default_private_ws="wss://ws-api.binance.com:443/ws-api/v3",
+)
+
+
+class BinancePublicSpotRestInterface(CcxtPublicSpotRest):
+    spec = BINANCE_SPEC
+
+
+class BinancePrivateSpotRestInterface(CcxtPrivateSpotRest):
+    spec = BINANCE_SPEC
+
+
+class BinancePublicSpotWebsocket(CcxtPublicSpotWebsocket):
+    spec = BINANCE_SPEC
+
+
+class BinancePrivateSpotWebsocket(CcxtPrivateSpotWebsocket):
+    spec = BINANCE_SPEC

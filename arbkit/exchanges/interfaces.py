@@ -1,0 +1,131 @@
+"""The four interfaces every exchange is seen through. Abstract and stateless: implementations hold the state."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from arbkit.structs import (
+    AssetBalance,
+    BalanceUpdate,
+    BookHealth,
+    BookUpdate,
+    Order,
+    OrderBook,
+    OrderUpdate,
+    Side,
+    Symbol,
+    SymbolInfo,
+    Ticker,
+    TimeInForce,
+    Trade,
+    TradingFee,
+)
+
+BookListener = Callable[[BookUpdate], None]
+OrderListener = Callable[[OrderUpdate], None]
+BalanceListener = Callable[[BalanceUpdate], None]
+
+
+class BasePublicSpotRestInterface(ABC):
+    """Public market data over REST."""
+
+    @abstractmethod
+    async def get_symbols_info(self, symbols: Iterable[Symbol] | None = None) -> dict[Symbol, SymbolInfo]: ...
+
+    @abstractmethod
+    async def get_orderbook(self, symbol: Symbol, limit: int | None = None) -> OrderBook: ...
+
+    @abstractmethod
+    async def get_recent_trades(self, symbol: Symbol, limit: int = 100) -> list[Trade]: ...
+
+    @abstractmethod
+    async def get_ticker(self, symbol: Symbol) -> Ticker: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class BasePrivateSpotRestInterface(ABC):
+    """Account and orders over signed REST."""
+
+    @abstractmethod
+    async def get_balances(self) -> dict[str, AssetBalance]: ...
+
+    @abstractmethod
+    async def place_limit_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: float,
+        price: float,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        client_order_id: str | None = None,
+    ) -> Order: ...
+
+    @abstractmethod
+    async def place_market_order(self, symbol: Symbol, side: Side, quantity: float) -> Order: ...
+
+    @abstractmethod
+    async def cancel_order(self, symbol: Symbol, order_id: str) -> Order: ...
+
+    @abstractmethod
+    async def get_order(self, symbol: Symbol, order_id: str) -> Order: ...
+
+    @abstractmethod
+    async def get_open_orders(self, symbol: Symbol | None = None) -> list[Order]: ...
+
+    @abstractmethod
+    async def get_trading_fees(self, symbols: Iterable[Symbol]) -> dict[Symbol, TradingFee]: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class BasePublicSpotWebsocket(ABC):
+    """Live order books. Updates reach listeners (callbacks) or the ``updates()`` async iterator."""
+
+    @abstractmethod
+    async def connect(self) -> None: ...
+
+    @abstractmethod
+    async def subscribe_orderbook(self, symbol: Symbol) -> None: ...
+
+    @abstractmethod
+    async def unsubscribe_orderbook(self, symbol: Symbol) -> None: ...
+
+    @property
+    @abstractmethod
+    def is_connected(self) -> bool: ...
+
+    @abstractmethod
+    def add_listener(self, listener: BookListener) -> Callable[[], None]: ...
+
+    @abstractmethod
+    def updates(self) -> AsyncIterator[BookUpdate]: ...
+
+    @abstractmethod
+    def health(self, symbol: Symbol) -> BookHealth: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class BasePrivateSpotWebsocket(ABC):
+    """Authenticated live order and balance updates."""
+
+    @abstractmethod
+    async def connect(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def is_connected(self) -> bool: ...
+
+    @abstractmethod
+    def add_order_listener(self, listener: OrderListener) -> Callable[[], None]: ...
+
+    @abstractmethod
+    def add_balance_listener(self, listener: BalanceListener) -> Callable[[], None]: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...

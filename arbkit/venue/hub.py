@@ -1,0 +1,139 @@
+"""Websocket connection registry of one exchange: topic subscriptions, broadcast, and the generic faults.
+
+Protocols call ``hub.serve(request, on_message)`` from their websocket route and ``hub.broadcast(topic, payload)``
+from their hooks; drop and stall live here so no protocol re-implements them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+__all__ = ["Connection", "Hub", "MessageHandler"]
+
+log = logging.getLogger(__name__)
+_encoder = msgspec.json.Encoder()
+
+
+def encode(payload: Any) -> str | bytes:
+    """str and bytes go out as they are; anything else as JSON text."""
+    if isinstance(payload, str | bytes):
+        return payload
+    return _encoder.encode(payload).decode()
+
+
+class Connection:
+    """One client websocket: its topics and whatever per-connection state the protocol keeps."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, ws: web.WebSocketResponse, path: str) -> None:
+        self.id = next(self._ids)
+        self.ws = ws
+        self.path = path
+        self.topics: set[str] = set()
+        self.state: dict[str, Any] = {}
+
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed
+
+    async def send(self, payload: Any) -> bool:
+        """Send JSON (or raw str/bytes); False when the socket is already gone."""
+        if self.ws.closed:
+            return False
+        data = encode(payload)
+        try:
+            if isinstance(data, bytes):
+                await self.ws.send_bytes(data)
+            else:
+                await self.ws.send_str(data)
+        except (ConnectionError, RuntimeError):
+            return False
+        return True
+
+
+MessageHandler = Callable[[Connection, Any], Awaitable[None]]
+
+
+class Hub:
+    """All websockets of one exchange."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.connections: set[Connection] = set()
+        self._stalled_until = 0.0
+
+    async def serve(
+        self,
+        request: web.Request,
+        on_message: MessageHandler,
+        on_open: Callable[[Connection], Awaitable[None]] | None = None,
+    ) -> web.WebSocketResponse:
+        """Run one websocket until it closes; ``on_message`` gets decoded JSON (or bytes for binary frames).
+
+        Text frames that are not JSON are passed as the raw string.
+        """
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        conn = Connection(ws, request.path)
+        self.connections.add(conn)
+        try:
+            if on_open is not None:
+                await on_open(conn)
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    try:
+                        data: Any = msgspec.json.decode(msg.data)
+                    except msgspec.DecodeError:
+                        data = msg.data
+                elif msg.type is WSMsgType.BINARY:
+                    data = msg.data
+                else:
+                    break
+                try:
+                    await on_message(conn, data)
+                except Exception:
+                    log.exception("%s: websocket handler failed on %r", self.name, str(data)[:200])
+        finally:
+            self.connections.discard(conn)
+        return ws
+
+    def subscribers(self, topic: str) -> list[Connection]:
+        return [c for c in self.connections if topic in c.topics and not c.closed]
+
+    async def broadcast(self, topic: str, payload: Any) -> int:
+        """Send one payload (encoded once) to every subscriber of ``topic``; returns how many got it."""
+        targets = self.subscribers(topic)
+        if not targets:
+            return 0
+        data = encode(payload)
+        sent = 0
+        for conn in targets:
+            sent += await conn.send(data)
+        return sent
+
+    async def drop_all(self) -> int:
+        """Fault: close every websocket of this exchange (clients see a disconnect)."""
+        conns = list(self.connections)
+        for conn in conns:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.ws.close(code=1001, message=b"venue dropped connection"), 1.0)
+        self.connections.difference_update(conns)
+        return len(conns)
+
+    def stall(self, seconds: float) -> None:
+        """Fault: keep sockets open but hold every market-data message for ``seconds``."""
+        self._stalled_until = time.monotonic() + max(0.0, seconds)
+
+    @property
+    def stalled(self) -> bool:
+        return time.monotonic() < self._stalled_until

@@ -1,0 +1,300 @@
+"""LocalVenue: one aiohttp server on 127.0.0.1 speaking each exchange's wire protocol under ``/<exchange>``.
+
+A market task steps the simulated market every ``update_interval`` seconds; every change (market re-quote,
+liquidity consumed by a fill, order and balance events) is queued per exchange and handed to that exchange's
+protocol hooks in order, with the faults (skip a sequence, stall) applied on the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from arbkit.config import ExchangeConfig
+from arbkit.venue.book import BookDelta, BookSnapshot
+from arbkit.venue.engine import BalanceEvent, BookChange, EngineEvent, MatchingEngine, OrderEvent
+from arbkit.venue.hub import Hub
+from arbkit.venue.instruments import instruments
+from arbkit.venue.market import PublicTrade, SimulatedMarket
+from arbkit.venue.protocols import ExchangeContext, VenueProtocol, load_protocol, make_credentials
+
+__all__ = ["LocalVenue", "serve"]
+
+log = logging.getLogger(__name__)
+
+_FLUSH = object()  # queue item: a stall may have ended, release held market data
+
+
+class _Pump:
+    """Per-exchange ordered delivery of events to the protocol hooks, applying skip/stall faults."""
+
+    def __init__(self, ctx: ExchangeContext, protocol: VenueProtocol) -> None:
+        self.ctx = ctx
+        self.protocol = protocol
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.skip: set[str] = set()
+        self.held: list[Any] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def put(self, item: Any) -> None:
+        self.queue.put_nowait(item)
+
+    async def run(self) -> None:
+        while True:
+            item = await self.queue.get()
+            try:
+                await self._handle(item)
+            except Exception:
+                log.exception("%s: protocol hook failed", self.ctx.name)
+            finally:
+                self.queue.task_done()
+
+    async def _handle(self, item: Any) -> None:
+        public = isinstance(item, tuple)
+        if self.ctx.hub.stalled:
+            if public:
+                self.held.append(item)
+            elif item is not _FLUSH:
+                await self._deliver(item)
+            return
+        if self.held:
+            held, self.held = self.held, []
+            for old in held:
+                await self._deliver(old)
+        if item is not _FLUSH:
+            await self._deliver(item)
+
+    async def _deliver(self, item: Any) -> None:
+        p = self.protocol
+        if isinstance(item, tuple):
+            symbol, payload = item
+            if isinstance(payload, BookDelta):
+                if symbol in self.skip:
+                    self.skip.discard(symbol)
+                    return
+                await p.on_book_delta(symbol, payload)
+            else:
+                await p.on_trade(symbol, payload)
+        elif isinstance(item, OrderEvent):
+            await p.on_order_event(item)
+        elif isinstance(item, BalanceEvent):
+            await p.on_balance_event(item)
+
+
+class LocalVenue:
+    """``async with LocalVenue(["binance", "gateio"]) as venue:`` serves every named exchange on a free port."""
+
+    def __init__(
+        self,
+        exchanges: list[str] | tuple[str, ...] = ("binance",),
+        seed: int = 7,
+        update_interval: float = 0.05,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        history: int = 512,
+    ) -> None:
+        self.exchanges = [str(e).lower() for e in exchanges]
+        classes = {name: load_protocol(name) for name in self.exchanges}
+        self.update_interval = update_interval
+        self.host = host
+        self.port = port
+        self.market = SimulatedMarket(self.exchanges, seed=seed, history=history)
+        self.paused = False
+        self._pumps: dict[str, _Pump] = {}
+        for name in self.exchanges:
+            insts = instruments(name)
+            engine = MatchingEngine(name, self.market.books(name), insts)
+            api_key, secret = make_credentials(name)
+            engine.add_account(api_key)
+            ctx = ExchangeContext(name, insts, self.market, engine, Hub(name), api_key, secret)
+            pump = _Pump(ctx, classes[name](ctx))
+            engine.listeners.append(lambda event, name=name: self._on_engine_event(name, event))
+            self._pumps[name] = pump
+        self._runner: web.AppRunner | None = None
+        self._market_task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> LocalVenue:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        app = web.Application()
+        for name, pump in self._pumps.items():
+            sub = web.Application()
+            sub.add_routes(pump.protocol.routes())
+            app.add_subapp(f"/{name}", sub)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        for pump in self._pumps.values():
+            pump.task = asyncio.create_task(pump.run(), name=f"venue-pump-{pump.ctx.name}")
+        self._market_task = asyncio.create_task(self._market_loop(), name="venue-market")
+
+    async def close(self) -> None:
+        tasks = [self._market_task, *(p.task for p in self._pumps.values())]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        for task in tasks:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for pump in self._pumps.values():
+            await pump.ctx.hub.drop_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # ------------------------------------------------------------------ access
+
+    def context(self, name: str) -> ExchangeContext:
+        try:
+            return self._pumps[name.lower()].ctx
+        except KeyError:
+            raise ValueError(f"local venue: exchange {name!r} is not served (serving: {', '.join(self._pumps)})") from None
+
+    def engine(self, name: str) -> MatchingEngine:
+        return self.context(name).engine
+
+    def credentials(self, name: str) -> tuple[str, str]:
+        ctx = self.context(name)
+        return ctx.api_key, ctx.secret
+
+    def exchange_config(self, name: str) -> ExchangeConfig:
+        """An ExchangeConfig pointing arbkit (and so ccxt) at this venue, with its test credentials."""
+        ctx = self.context(name)
+        urls = self._pumps[ctx.name].protocol.urls(self.origin)
+        settings = {"private_websocket_url": urls["private_websocket_url"]} if urls.get("private_websocket_url") else {}
+        return ExchangeConfig(
+            name=ctx.name,
+            base_url=urls["base_url"],
+            websocket_url=urls.get("websocket_url"),
+            api_key=ctx.api_key,
+            secret_key=ctx.secret,
+            settings=settings,
+        )
+
+    def book(self, name: str, symbol: str) -> BookSnapshot:
+        return self.context(name).book(symbol).snapshot()
+
+    def book_at(self, name: str, symbol: str, seq: int) -> BookSnapshot | None:
+        return self.context(name).book(symbol).at(seq)
+
+    # ------------------------------------------------------------------ stepping
+
+    def pause(self) -> None:
+        """Stop the market task from stepping (use ``await step()`` for deterministic tests)."""
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    async def step(self, n: int = 1) -> None:
+        """Step the market ``n`` times and wait until every resulting message has been handed to the protocols."""
+        for _ in range(n):
+            self._step_once()
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until every queued event has been delivered."""
+        for pump in self._pumps.values():
+            await pump.queue.join()
+
+    def _step_once(self) -> None:
+        touched: dict[str, set[str]] = {}
+        for exchange, symbol, delta in self.market.step():
+            pump = self._pumps[exchange]
+            pump.put((symbol, delta))
+            touched.setdefault(exchange, set()).add(symbol)
+        for exchange, symbols in touched.items():
+            engine = self._pumps[exchange].ctx.engine
+            for symbol in sorted(symbols):
+                engine.match_resting(symbol)
+        self._drain_trades()
+
+    async def _market_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            next_at += self.update_interval
+            if not self.paused:
+                try:
+                    self._step_once()
+                except Exception:
+                    log.exception("local venue: market step failed")
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            if loop.time() - next_at > 1.0:  # fell far behind (e.g. a debugger): do not burst
+                next_at = loop.time()
+
+    def _on_engine_event(self, name: str, event: EngineEvent) -> None:
+        pump = self._pumps[name]
+        if isinstance(event, BookChange):
+            pump.put((event.symbol, event.delta))
+            return
+        pump.put(event)
+        if isinstance(event, OrderEvent) and event.fill is not None and not event.fill.maker:
+            fill = event.fill
+            self.market.record_trade(name, fill.symbol, fill.price, fill.qty, str(fill.side), fill.timestamp)
+            self._drain_trades()
+
+    def _drain_trades(self) -> None:
+        for exchange, symbol, trade in self.market.drain_trades():
+            pump = self._pumps.get(exchange)
+            if pump is not None:
+                pump.put((symbol, trade))
+
+    # ------------------------------------------------------------------ faults
+
+    def skip_sequence(self, name: str, symbol: str) -> None:
+        """The next delta of ``symbol`` is applied to the venue book but not sent: clients see a gap."""
+        self.context(name).book(symbol)
+        self._pumps[name.lower()].skip.add(symbol)
+
+    async def drop_connections(self, name: str) -> int:
+        """Close every websocket of exchange ``name``; returns how many were closed."""
+        return await self.context(name).hub.drop_all()
+
+    def stall(self, name: str, seconds: float) -> None:
+        """Keep the sockets of ``name`` open but send no market data for ``seconds`` (held, then released)."""
+        pump = self._pumps[self.context(name).name]
+        pump.ctx.hub.stall(seconds)
+        asyncio.get_running_loop().call_later(seconds + 0.001, pump.put, _FLUSH)
+
+    def inject_dislocation(self, name: str, symbol: str, bps: float, seconds: float) -> None:
+        """Shift that venue's quotes of ``symbol`` by ``bps`` for ``seconds`` (as market steps)."""
+        ctx = self.context(name)
+        ctx.book(symbol)
+        steps = max(1, round(seconds / self.update_interval)) if self.update_interval > 0 else 1
+        self.market.inject_dislocation(ctx.name, symbol, bps, steps)
+
+
+async def serve(
+    exchanges: list[str] | tuple[str, ...],
+    seed: int = 7,
+    port: int = 0,
+    update_interval: float = 0.05,
+    host: str = "127.0.0.1",
+) -> None:
+    """Run a LocalVenue until cancelled, printing one line per exchange with its URLs."""
+    async with LocalVenue(exchanges, seed=seed, update_interval=update_interval, host=host, port=port) as venue:
+        for name in venue.exchanges:
+            cfg = venue.exchange_config(name)
+            private = cfg.settings.get("private_websocket_url")
+            extra = f" private_ws={private}" if private else ""
+            print(f"{name}: rest={cfg.base_url} ws={cfg.websocket_url}{extra}", flush=True)
+        await asyncio.Event().wait()

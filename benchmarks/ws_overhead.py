@@ -1,0 +1,90 @@
+"""Websocket book throughput: bare ccxt.pro ``watch_order_book`` loop vs arbkit's composite, same venue stream.
+
+The venue runs in a child process. Each side consumes the stream for a fixed window, alternating, several rounds;
+throughput is measured as the client's CPU cost per applied venue message (messages/s = 1 / cost), which is robust
+on a shared, noisy machine. Target: arbkit keeps at least 90% of bare ccxt.pro's throughput.
+
+    python benchmarks/ws_overhead.py [--exchanges binance,gateio] [--rounds 5] [--window 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from _venue_process import venue_process
+
+from arbkit.config import ExchangeConfig
+from arbkit.exchanges.ccxt_client import build_client
+from arbkit.exchanges.factory import EXCHANGE_REST_MAP, get_composite_implementation
+from arbkit.structs import ExchangeEnum, Symbol
+
+SYMBOL = Symbol.parse("BTC/USDT")
+WS_PATHS = {"binance": "/binance/stream/ws", "gateio": "/gateio/ws/v4/", "mexc": "/mexc/ws", "kraken": "/kraken/v2"}
+
+
+def venue_config(name: str, origin: str) -> ExchangeConfig:
+    ws_origin = origin.replace("http://", "ws://")
+    return ExchangeConfig(name=name, base_url=f"{origin}/{name}", websocket_url=ws_origin + WS_PATHS[name])
+
+
+async def bare(cfg: ExchangeConfig, window: float) -> tuple[int, float]:
+    """Bare ccxt.pro: (messages applied, CPU seconds) over the window."""
+    spec = EXCHANGE_REST_MAP[(ExchangeEnum(cfg.name), False)].spec
+    client = build_client(spec, cfg)
+    try:
+        book = await client.watch_order_book(str(SYMBOL))
+        first = book["nonce"]
+        cpu0, end = time.process_time(), time.monotonic() + window
+        while time.monotonic() < end:
+            book = await client.watch_order_book(str(SYMBOL))
+        return book["nonce"] - first, time.process_time() - cpu0
+    finally:
+        await client.close()
+
+
+async def arbkit_side(cfg: ExchangeConfig, window: float) -> tuple[int, float]:
+    """arbkit's composite with a consumer of every update: (messages applied, CPU seconds) over the window."""
+    composite = await get_composite_implementation(cfg).init([SYMBOL])
+    seen = []
+    composite.add_listener(lambda update: seen.append(update.book.sequence))
+    try:
+        first = (await composite.get_orderbook(SYMBOL)).sequence
+        cpu0 = time.process_time()
+        await asyncio.sleep(window)
+        last = (await composite.get_orderbook(SYMBOL)).sequence
+        return last - first, time.process_time() - cpu0
+    finally:
+        await composite.close()
+
+
+async def measure(name: str, origin: str, rounds: int, window: float) -> None:
+    cfg = venue_config(name, origin)
+    costs: dict[str, list[float]] = {"ccxt.pro": [], "arbkit": []}
+    for _ in range(rounds):
+        for label, run in (("ccxt.pro", bare), ("arbkit", arbkit_side)):
+            messages, cpu = await run(cfg, window)
+            costs[label].append(cpu / max(messages, 1))
+    bare_rate = 1 / statistics.median(costs["ccxt.pro"])
+    ours = 1 / statistics.median(costs["arbkit"])
+    print(f"{name:8} ccxt.pro {bare_rate:10,.0f} msg/s   arbkit {ours:10,.0f} msg/s   "
+          f"ratio {ours / bare_rate:5.2f}  (target >= 0.90; median of {rounds} rounds, CPU-normalised)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--exchanges", default="binance,gateio")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--window", type=float, default=3.0)
+    parser.add_argument("--interval", type=float, default=0.001, help="venue seconds between market steps")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.exchanges.split(",")]
+    with venue_process(",".join(names), args.interval) as origin:
+        for name in names:
+            await measure(name, origin, args.rounds, args.window)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
