@@ -28,7 +28,19 @@ _EXPORTS: dict[str, str] = {
     "CompositePrivateSpotExchange": "arbkit.exchanges.composite_private",
     "LocalVenue": "arbkit.venue",
     "attach_to_venue": "arbkit.venue.attach",
+    "connect": "arbkit.runtime.session",
+    "stop_all": "arbkit.runtime.session",
+    "Session": "arbkit.runtime.session",
+    "Scanner": "arbkit.arbitrage.scanner",
+    "Opportunity": "arbkit.arbitrage.evaluate",
+    "OpportunityEvent": "arbkit.arbitrage.lifecycle",
+    "make_spec": "arbkit.arbitrage.evaluate",
+    "evaluate_books": "arbkit.arbitrage.evaluate",
 }
+_EXPORTS.update(dict.fromkeys(("book_frame", "books_frame", "top_of_book_frame", "spread_frame", "resample",
+                               "opportunities_frame", "lifecycles_frame", "health_frame", "depth_chart",
+                               "spread_chart", "opportunity_heatmap", "opportunity_timeline", "health_timeline",
+                               "LiveChart"), "arbkit.research"))
 
 __all__ = sorted(_EXPORTS)
 

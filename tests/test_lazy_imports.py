@@ -21,7 +21,11 @@ def test_import_arbkit_is_light() -> None:
 
 
 def test_scan_help_is_light() -> None:
-    code = "from arbkit.cli.main import main\ntry:\n    main(['scan', '--help'])\nexcept SystemExit:\n    pass"
+    code = (
+        "import contextlib, io\nfrom arbkit.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['scan', '--help'])\n    except SystemExit:\n        pass"
+    )
     assert _loaded_after(code) == set()
 
 

@@ -1,129 +1,118 @@
-"""``arbkit scan``: live best bid/ask per exchange and the cross-exchange top-of-book spread, in the terminal."""
+"""``arbkit scan``: live books, cross-exchange spreads, opportunities after fees and depth, and venue health."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import time
-from collections.abc import Sequence
 
-from arbkit.config import ArbkitConfig, load_config
-from arbkit.errors import ArbkitError, ConfigurationError
-from arbkit.exchanges.composite_public import CompositePublicSpotExchange
-from arbkit.exchanges.factory import get_composite_implementation
-from arbkit.structs import Symbol
-
-DEFAULT_SYMBOLS = ("BTC/USDT", "ETH/USDT")
+from arbkit.config import load_config
+from arbkit.errors import ArbkitError
+from arbkit.runtime.session import Session, connect
+from arbkit.structs import OrderBook, Symbol
 
 
-def scan_symbols(args: argparse.Namespace, config: ArbkitConfig) -> list[Symbol]:
-    raw: Sequence[str] | str | None = args.symbols or (config.sections.get("scan") or {}).get("symbols")
-    if isinstance(raw, str):
-        raw = [s for s in raw.split(",") if s.strip()]
-    where = "--symbols" if args.symbols else "scan.symbols"
-    try:
-        return [Symbol.parse(s) for s in (raw or DEFAULT_SYMBOLS)]
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError(f"{where}: {exc}") from None
-
-
-async def start_exchanges(config: ArbkitConfig, symbols: list[Symbol]) -> list[CompositePublicSpotExchange]:
-    """Initialise every configured exchange concurrently; one that fails is reported and left out."""
-
-    async def start(name: str) -> CompositePublicSpotExchange | None:
-        composite = get_composite_implementation(config.exchanges[name])
-        try:
-            await composite.init(symbols, strict=False)
-        except ArbkitError as exc:
-            print(f"notice: {name}: left out: {exc}", file=sys.stderr)
-            return None
-        for symbol in composite.unlisted:
-            print(f"notice: {name}: {symbol} is not listed; skipped", file=sys.stderr)
-        return composite
-
-    started = await asyncio.gather(*(start(name) for name in config.exchanges))
-    return [c for c in started if c is not None]
-
-
-def render(exchanges: list[CompositePublicSpotExchange], symbols: list[Symbol], header: str) -> str:
-    lines = [
-        header,
-        f"{'symbol':<10} {'exchange':<9} {'bid':>14} {'ask':>14} {'sprd bps':>9} {'age ms':>7} state",
-    ]
-    for symbol in symbols:
-        for ex in exchanges:
+def _books_table(session: Session) -> list[str]:
+    lines = [f"{'symbol':<10} {'exchange':<9} {'bid':>14} {'ask':>14} {'sprd bps':>9} {'age ms':>7} {'upd/s':>6} state"]
+    for symbol in session.symbols:
+        for ex in session.exchanges.values():
             book = ex.book(symbol)
-            if book is None:
+            if book is None or not book.bids or not book.asks:
                 continue
             health = ex.health(symbol)[0]
             age = f"{health.age_ms:7.0f}" if health.age_ms is not None else "      -"
             lines.append(
-                f"{symbol!s:<10} {ex.name:<9} {book.best_bid or 0:>14.6f} {book.best_ask or 0:>14.6f} "
-                f"{book.spread_bps or 0:>9.2f} {age} {health.state}"
+                f"{symbol!s:<10} {ex.name:<9} {book.bids[0][0]:>14.6f} {book.asks[0][0]:>14.6f} "
+                f"{book.spread_bps or 0:>9.2f} {age} {health.updates_per_second:>6.1f} {health.state}"
             )
-    lines.append("")
-    lines.append(
-        "cross-exchange top of book (before fees): sell where the bid is highest, buy where the ask is lowest"
-    )
-    for symbol in symbols:
-        books = [b for b in (ex.book(symbol) for ex in exchanges) if b and b.bids and b.asks]
-        if len(books) < 2:
-            lines.append(f"{symbol!s:<10} needs two live books")
+    return lines
+
+
+def top_of_book_spread(books: list[OrderBook]) -> tuple[OrderBook, OrderBook, float] | None:
+    """(buy book, sell book, edge bps before fees) for the best ask vs the best bid on another venue."""
+    books = [b for b in books if b.bids and b.asks]
+    best: tuple[OrderBook, OrderBook, float] | None = None
+    for buy in books:
+        for sell in books:
+            if buy.exchange == sell.exchange:
+                continue
+            ask, bid = buy.asks[0][0], sell.bids[0][0]
+            edge = (bid - ask) / ((bid + ask) / 2) * 1e4
+            if best is None or edge > best[2]:
+                best = (buy, sell, edge)
+    return best
+
+
+def _spread_lines(session: Session) -> list[str]:
+    lines = ["cross-exchange top of book, before fees (buy at the lowest ask, sell at the highest bid elsewhere):"]
+    for symbol in session.symbols:
+        found = top_of_book_spread([b for b in (ex.book(symbol) for ex in session.exchanges.values()) if b])
+        if found is None:
+            lines.append(f"  {symbol!s:<10} needs live books on two exchanges")
             continue
-        best_bid = max(books, key=lambda b: b.bids[0][0])
-        best_ask = min((b for b in books if b.exchange != best_bid.exchange), key=lambda b: b.asks[0][0])
-        mid = (best_bid.bids[0][0] + best_ask.asks[0][0]) / 2
-        edge = (best_bid.bids[0][0] - best_ask.asks[0][0]) / mid * 1e4
-        lines.append(
-            f"{symbol!s:<10} buy {best_ask.exchange:<8} @ {best_ask.asks[0][0]:<12.6f} "
-            f"sell {best_bid.exchange:<8} @ {best_bid.bids[0][0]:<12.6f} spread {edge:+8.2f} bps"
-        )
-    return "\n".join(lines)
+        buy, sell, edge = found
+        lines.append(f"  {symbol!s:<10} buy {buy.exchange:<8} {buy.asks[0][0]:<14.6f} "
+                     f"sell {sell.exchange:<8} {sell.bids[0][0]:<14.6f} {edge:+8.2f} bps")
+    return lines
+
+
+def _opportunity_lines(session: Session, now_ms: int) -> list[str]:
+    scanner = session.scanner
+    lines = [f"opportunities after taker fees and depth (open: {len(scanner.open)}, "
+             f"closed so far: {len(scanner.tracker.closed)}):"]
+    lines.append(f"  {'pair':<10} {'buy':<8} {'sell':<8} {'size':>12} {'edge bps':>9} {'profit':>10} {'age s':>6}")
+    lifecycles = {lc.key: lc for lc in scanner.tracker.open_lifecycles(now_ms)}
+    for key, opp in sorted(scanner.open.items(), key=lambda kv: -kv[1].profit_quote)[:10]:
+        lc = lifecycles.get(key)
+        age = (now_ms - lc.opened_ms) / 1000 if lc else 0.0
+        lines.append(f"  {opp.pair_id:<10} {opp.buy_exchange:<8} {opp.sell_exchange:<8} {opp.quantity:>12.6g} "
+                     f"{opp.edge_bps:>9.2f} {opp.profit_quote:>10.4f} {age:>6.1f}")
+    if not scanner.open:
+        lines.append("  (none right now)")
+    return lines
+
+
+def _status_lines(session: Session) -> list[str]:
+    rows = session.status()
+    out = [r for r in rows if r.state != "scanning"]
+    lines = [f"venues: {sum(r.state == 'scanning' for r in rows)} scanning"]
+    lines += [f"  {r.exchange}: {r.state}{' - ' + r.reason if r.reason else ''}" for r in out]
+    lines += [f"  {name}: out - {why}" for name, why in session.scanner.out.items()
+              if name not in session.config.exchanges]
+    return lines
+
+
+def render(session: Session, header: str) -> str:
+    now_ms = int(time.time() * 1000)
+    parts = [[header], _books_table(session), _spread_lines(session), _opportunity_lines(session, now_ms),
+             _status_lines(session)]
+    return "\n\n".join("\n".join(p) for p in parts)
 
 
 async def run_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    symbols = scan_symbols(args, config)
-    async with contextlib.AsyncExitStack() as stack:
-        where = "live exchanges"
-        if not args.live:
-            from arbkit.venue import LocalVenue
-            from arbkit.venue.attach import attach_to_venue, venue_speaks
-
-            served = [name for name in config.exchanges if venue_speaks(name)]
-            venue = await stack.enter_async_context(LocalVenue(exchanges=served, seed=args.seed))
-            config, skipped = attach_to_venue(config, venue)
-            for name in skipped:
-                print(
-                    f"notice: {name}: the local venue does not speak this exchange yet; skipped",
-                    file=sys.stderr,
-                )
-            where = f"local venue {venue.origin}"
-        exchanges = await start_exchanges(config, symbols)
-        for ex in exchanges:
-            stack.push_async_callback(ex.close)
-        if not exchanges:
-            raise ArbkitError("no exchange could be started")
-        await _display(exchanges, symbols, where, args.duration, args.refresh)
+    symbols = [Symbol.parse(s) for s in args.symbols.split(",")] if args.symbols else None
+    session = await connect(config, venue=not args.live, symbols=symbols, seed=args.seed)
+    try:
+        if not session.exchanges:
+            reasons = "; ".join(f"{s.exchange}: {s.reason}" for s in session.status())
+            raise ArbkitError(f"no exchange could be started ({reasons})")
+        where = f"local venue {session.venue.origin}" if session.venue is not None else "live exchanges"
+        await _display(session, where, args.duration, args.refresh)
+    finally:
+        await session.stop()
     return 0
 
 
-async def _display(
-    exchanges: list[CompositePublicSpotExchange],
-    symbols: list[Symbol],
-    where: str,
-    duration: float | None,
-    refresh: float,
-) -> None:
+async def _display(session: Session, where: str, duration: float | None, refresh: float) -> None:
     tty = sys.stdout.isatty()
     started = time.monotonic()
-    while duration is None or time.monotonic() - started < duration:
-        await asyncio.sleep(
-            refresh if duration is None else min(refresh, max(0.0, duration - (time.monotonic() - started)))
-        )
-        text = render(
-            exchanges, symbols, f"arbkit scan | {where} | {time.monotonic() - started:5.1f}s | Ctrl-C to stop"
-        )
+    while True:
+        elapsed = time.monotonic() - started
+        if duration is not None and elapsed >= duration:
+            break
+        await asyncio.sleep(refresh if duration is None else max(0.0, min(refresh, duration - elapsed)))
+        elapsed = time.monotonic() - started
+        text = render(session, f"arbkit scan | {where} | {elapsed:5.1f}s | Ctrl-C to stop")
         print(("\x1b[2J\x1b[H" if tty else "") + text + ("" if tty else "\n"), flush=True)

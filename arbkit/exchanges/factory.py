@@ -9,7 +9,7 @@ from typing import Literal, overload
 
 from arbkit.config import ExchangeConfig
 from arbkit.errors import ConfigurationError
-from arbkit.exchanges import binance, gateio
+from arbkit.exchanges import binance, gateio, mexc
 from arbkit.exchanges.composite_private import CompositePrivateSpotExchange
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.generic import generic_components
@@ -27,11 +27,13 @@ EXCHANGE_REST_MAP: dict[Key, type] = {
         ExchangeEnum.BINANCE, binance.BinancePublicSpotRestInterface, binance.BinancePrivateSpotRestInterface
     ),
     **_both(ExchangeEnum.GATEIO, gateio.GateioPublicSpotRestInterface, gateio.GateioPrivateSpotRestInterface),
+    **_both(ExchangeEnum.MEXC, mexc.MexcPublicSpotRestInterface, mexc.MexcPrivateSpotRestInterface),
 }
 
 EXCHANGE_WS_MAP: dict[Key, type] = {
     **_both(ExchangeEnum.BINANCE, binance.BinancePublicSpotWebsocket, binance.BinancePrivateSpotWebsocket),
     **_both(ExchangeEnum.GATEIO, gateio.GateioPublicSpotWebsocket, gateio.GateioPrivateSpotWebsocket),
+    **_both(ExchangeEnum.MEXC, mexc.MexcPublicSpotWebsocket, mexc.MexcPrivateSpotWebsocket),
 }
 
 

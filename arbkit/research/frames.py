@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from enum import Enum
-from itertools import chain
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Literal, TypeVar
 
 import msgspec
@@ -123,13 +123,18 @@ def _levels_to_numpy(levels: list[Any]) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=512)
 def _constant(name: str, value: str, n: int) -> pl.Series:
     """A constant string column; cached because polars Series are immutable and books repeat their shapes."""
-    return pl.Series(name, [value], dtype=pl.String()).new_from_index(0, n)
+    return _fill(pl.Series(name, [value], dtype=pl.String()), n)
+
+
+def _fill(one: pl.Series, n: int) -> pl.Series:
+    """``n`` copies of a one-element Series (``new_from_index`` cannot make an empty one)."""
+    return one.new_from_index(0, n) if n else one.clear()
 
 
 @lru_cache(maxsize=512)
 def _side_columns(n_bids: int, n_asks: int) -> tuple[pl.Series, pl.Series]:
     """The ``side`` and ``level`` columns of a book with these side lengths (cached, like ``_constant``)."""
-    side = _constant("side", "bid", n_bids).append(_constant("side", "ask", n_asks))
+    side = pl.concat([_constant("side", "bid", n_bids), _constant("side", "ask", n_asks)], rechunk=True)
     level = np.concatenate((np.arange(n_bids), np.arange(n_asks))).astype(np.uint32)
     return side, pl.Series("level", level)
 
@@ -155,7 +160,7 @@ def _levels_frame(books: Sequence[OrderBook], depth: int | None, stamped: bool) 
         labels = [_constant("exchange", b.exchange, total), _constant("symbol", str(b.symbol), total), side]
         if stamped:
             stamps = [pl.Series("ts", [_book_ts(b)], dtype=TS), pl.Series("sequence", [b.sequence], dtype=pl.Int64())]
-            stamps = [s.new_from_index(0, total) for s in stamps]
+            stamps = [_fill(s, total) for s in stamps]
     else:
         segment = np.repeat(np.arange(len(sides)), counts)
         starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
@@ -224,14 +229,14 @@ def top_of_book_frame(source: Iterable[BookLike] | F) -> pl.DataFrame | F:
             )
         )
         return _like(_finish_top(lf), source)
-    cols: dict[str, list[Any]] = {c: [] for c in ("ts", "exchange", "symbol", "bid", "ask", "bid_size", "ask_size")}
+    rows = []
     for item in source:
         b = _book(item)
         bid, ask = (b.bids[0] if b.bids else (None, None)), (b.asks[0] if b.asks else (None, None))
-        for name, value in zip(cols, (_book_ts(b), b.exchange, str(b.symbol), bid[0], ask[0], bid[1], ask[1])):
-            cols[name].append(value)
-    schema = {"ts": TS, "exchange": pl.String(), "symbol": pl.String()} | {c: pl.Float64() for c in list(cols)[3:]}
-    return _finish_top(pl.DataFrame(cols, schema=schema).lazy()).collect()
+        rows.append((_book_ts(b), b.exchange, str(b.symbol), bid[0], ask[0], bid[1], ask[1]))
+    schema = {"ts": TS, "exchange": pl.String(), "symbol": pl.String()}
+    schema |= {c: pl.Float64() for c in ("bid", "ask", "bid_size", "ask_size")}
+    return _finish_top(pl.DataFrame(rows, schema=schema, orient="row").lazy()).collect()
 
 
 def _finish_top(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -296,9 +301,7 @@ _GROUP_COLUMNS = ("exchange", "symbol", "buy_exchange", "sell_exchange", "route"
 Agg = Literal["last", "first", "mean", "median", "min", "max", "sum"]
 
 
-def resample(
-    frame: F, every: str | timedelta = "1s", agg: Agg = "last", by: Sequence[str] | None = None
-) -> F:
+def resample(frame: F, every: str | timedelta = "1s", agg: Agg = "last", by: Sequence[str] | None = None) -> F:
     """Aggregate a ``ts`` series into fixed windows per series (``group_by_dynamic``); adds ``n`` = rows per window.
 
     ``by`` defaults to the identifying columns present (exchange, symbol, route, ...); every other numeric

@@ -115,7 +115,9 @@ def _fields(item: Any) -> Mapping[str, Any]:
     if isinstance(item, Mapping):
         return item
     data = msgspec.structs.asdict(item)
-    return {k: (str(v) if isinstance(v, msgspec.Struct) else v.value if isinstance(v, Enum) else v) for k, v in data.items()}
+    return {
+        k: (str(v) if isinstance(v, msgspec.Struct) else v.value if isinstance(v, Enum) else v) for k, v in data.items()
+    }
 
 
 def opportunities_html(opportunities: Any | Iterable[Any], limit: int = 20) -> str:

@@ -57,9 +57,7 @@ class BookSnapshot(msgspec.Struct, frozen=True):
 class VenueBook:
     """A mutable L2 book; ``apply`` is the only way to change it so every change has a sequence id."""
 
-    def __init__(
-        self, symbol: str, price_decimals: int, qty_decimals: int, history: int = 512, seq: int = 0
-    ) -> None:
+    def __init__(self, symbol: str, price_decimals: int, qty_decimals: int, history: int = 512, seq: int = 0) -> None:
         self.symbol = symbol
         self.price_decimals = price_decimals
         self.qty_decimals = qty_decimals

@@ -235,9 +235,7 @@ class MatchingEngine:
         account = self.account(api_key)
         inst = self.instrument(symbol)
         self._validate(inst, side, type, quantity, price, quote_quantity)
-        if client_order_id and any(
-            o.client_order_id == client_order_id and o.is_open for o in account.orders.values()
-        ):
+        if client_order_id and any(o.client_order_id == client_order_id and o.is_open for o in account.orders.values()):
             raise VenueError(ErrorKind.DUPLICATE_ORDER, f"client order id {client_order_id!r} is already open")
         book = self.books[symbol]
         if post_only and price is not None and self._crosses(book, side, price):
@@ -275,7 +273,9 @@ class MatchingEngine:
         self._emit_balances(account)
         return order
 
-    def cancel(self, api_key: str, symbol: str, order_id: int | None = None, client_order_id: str | None = None) -> VenueOrder:
+    def cancel(
+        self, api_key: str, symbol: str, order_id: int | None = None, client_order_id: str | None = None
+    ) -> VenueOrder:
         account = self.account(api_key)
         inst = self.instrument(symbol)
         order = self.get_order(api_key, symbol, order_id, client_order_id)
@@ -344,7 +344,9 @@ class MatchingEngine:
         if price is not None and not inst.on_tick(price):
             raise VenueError(ErrorKind.PRECISION, f"{sym}: price {price} is not a multiple of tick {inst.tick_size}")
         if not inst.on_step(quantity):
-            raise VenueError(ErrorKind.PRECISION, f"{sym}: quantity {quantity} is not a multiple of step {inst.step_size}")
+            raise VenueError(
+                ErrorKind.PRECISION, f"{sym}: quantity {quantity} is not a multiple of step {inst.step_size}"
+            )
         if quantity + 1e-12 < inst.min_qty:
             raise VenueError(ErrorKind.MIN_QTY, f"{sym}: quantity {quantity} below minimum {inst.min_qty}")
         ref = price if price is not None else self._touch(inst.symbol, side)
@@ -397,7 +399,9 @@ class MatchingEngine:
             total += size
         return total
 
-    def _take(self, account: Account, inst: Instrument, order: VenueOrder, book: VenueBook, maker: bool = False) -> None:
+    def _take(
+        self, account: Account, inst: Instrument, order: VenueOrder, book: VenueBook, maker: bool = False
+    ) -> None:
         buy = order.side is Side.BUY
         levels = book.sorted_asks() if buy else book.sorted_bids()
         consumed: list[tuple[float, float]] = []
@@ -420,7 +424,9 @@ class MatchingEngine:
             delta = book.apply([] if buy else consumed, consumed if buy else [])
             self._emit(BookChange(inst.symbol, delta))
 
-    def _fill(self, account: Account, inst: Instrument, order: VenueOrder, price: float, qty: float, maker: bool) -> None:
+    def _fill(
+        self, account: Account, inst: Instrument, order: VenueOrder, price: float, qty: float, maker: bool
+    ) -> None:
         now = _now()
         quote = qty * price
         rate = inst.maker_fee if maker else inst.taker_fee
@@ -444,11 +450,25 @@ class MatchingEngine:
         if order.quote_quantity is not None:
             order.quantity = order.filled
         order.status = OrderStatus.FILLED if order.remaining <= 1e-12 else OrderStatus.PARTIALLY_FILLED
-        fill = Fill(next(self._trade_ids), order.order_id, inst.symbol, order.side, price, qty, quote, fee, fee_asset, maker, now)
+        fill = Fill(
+            next(self._trade_ids),
+            order.order_id,
+            inst.symbol,
+            order.side,
+            price,
+            qty,
+            quote,
+            fee,
+            fee_asset,
+            maker,
+            now,
+        )
         account.fills.append(fill)
         self._emit(OrderEvent(account.api_key, ExecKind.TRADE, msgspec.structs.replace(order), fill))
 
-    def _finish(self, account: Account, inst: Instrument, order: VenueOrder, status: OrderStatus, kind: ExecKind) -> None:
+    def _finish(
+        self, account: Account, inst: Instrument, order: VenueOrder, status: OrderStatus, kind: ExecKind
+    ) -> None:
         """Close an order: release what it still locks and tell the listeners."""
         self._release(account, inst, order)
         order.status = status

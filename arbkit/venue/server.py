@@ -19,7 +19,7 @@ from arbkit.venue.book import BookDelta, BookSnapshot
 from arbkit.venue.engine import BalanceEvent, BookChange, EngineEvent, MatchingEngine, OrderEvent
 from arbkit.venue.hub import Hub
 from arbkit.venue.instruments import instruments
-from arbkit.venue.market import PublicTrade, SimulatedMarket
+from arbkit.venue.market import SimulatedMarket
 from arbkit.venue.protocols import ExchangeContext, VenueProtocol, load_protocol, make_credentials
 
 __all__ = ["LocalVenue", "serve"]
@@ -166,7 +166,9 @@ class LocalVenue:
         try:
             return self._pumps[name.lower()].ctx
         except KeyError:
-            raise ValueError(f"local venue: exchange {name!r} is not served (serving: {', '.join(self._pumps)})") from None
+            raise ValueError(
+                f"local venue: exchange {name!r} is not served (serving: {', '.join(self._pumps)})"
+            ) from None
 
     def engine(self, name: str) -> MatchingEngine:
         return self.context(name).engine

@@ -30,9 +30,7 @@ TS = pl.Datetime("ms", "UTC")
 
 
 def make_book(exchange: str = "binance", ts: int = T0, seq: int | None = 7) -> OrderBook:
-    return OrderBook(
-        exchange, BTC, [(100.0, 1.0), (99.0, 2.0), (98.0, 0.5)], [(101.0, 0.25), (102.0, 4.0)], ts, seq
-    )
+    return OrderBook(exchange, BTC, [(100.0, 1.0), (99.0, 2.0), (98.0, 0.5)], [(101.0, 0.25), (102.0, 4.0)], ts, seq)
 
 
 def test_book_frame_values_are_exact() -> None:

@@ -72,18 +72,32 @@ def test_ioc_and_fok(setup) -> None:
     book = market.book("binance", SYM)
     best_bid, size = book.sorted_bids(1)[0]
     ioc = engine.place(
-        KEY, SYM, Side.SELL, OrderType.LIMIT, quantity=round(size + 0.1, 5), price=best_bid, time_in_force=TimeInForce.IOC
+        KEY,
+        SYM,
+        Side.SELL,
+        OrderType.LIMIT,
+        quantity=round(size + 0.1, 5),
+        price=best_bid,
+        time_in_force=TimeInForce.IOC,
     )
     assert ioc.status is OrderStatus.EXPIRED and ioc.filled == size
     assert engine.account(KEY).balances["BTC"].locked == 0.0
     best_bid, size = book.sorted_bids(1)[0]
     seq = book.seq
     fok = engine.place(
-        KEY, SYM, Side.SELL, OrderType.LIMIT, quantity=round(size + 0.1, 5), price=best_bid, time_in_force=TimeInForce.FOK
+        KEY,
+        SYM,
+        Side.SELL,
+        OrderType.LIMIT,
+        quantity=round(size + 0.1, 5),
+        price=best_bid,
+        time_in_force=TimeInForce.FOK,
     )
     assert fok.status is OrderStatus.EXPIRED and fok.filled == 0 and book.seq == seq
     assert isinstance(events[-1], OrderEvent) and events[-1].kind is ExecKind.EXPIRED
-    fok = engine.place(KEY, SYM, Side.SELL, OrderType.LIMIT, quantity=size, price=best_bid, time_in_force=TimeInForce.FOK)
+    fok = engine.place(
+        KEY, SYM, Side.SELL, OrderType.LIMIT, quantity=size, price=best_bid, time_in_force=TimeInForce.FOK
+    )
     assert fok.status is OrderStatus.FILLED
     quote_fee = fok.fee
     assert fok.fee_asset == "USDT" and quote_fee == pytest.approx(size * best_bid * 0.001)

@@ -241,7 +241,14 @@ class BinanceProtocol:
         top = {"symbol": self.wire[inst.symbol], "bidPrice": _f(bid[0], pd), "bidQty": _f(bid[1], qd)}
         top.update({"askPrice": _f(ask[0], pd), "askQty": _f(ask[1], qd)})
         if seq is not None:
-            return {"u": seq, "s": top["symbol"], "b": top["bidPrice"], "B": top["bidQty"], "a": top["askPrice"], "A": top["askQty"]}
+            return {
+                "u": seq,
+                "s": top["symbol"],
+                "b": top["bidPrice"],
+                "B": top["bidQty"],
+                "a": top["askPrice"],
+                "A": top["askQty"],
+            }
         return top
 
     def _recent(self, params: dict[str, str]) -> tuple[Instrument, list[PublicTrade]]:
@@ -256,8 +263,15 @@ class BinanceProtocol:
         inst, trades = self._recent(params)
         pd, qd = inst.price_decimals, inst.qty_decimals
         return [
-            {"id": t.trade_id, "price": _f(t.price, pd), "qty": _f(t.qty, qd), "quoteQty": _f(t.price * t.qty),
-             "time": t.timestamp, "isBuyerMaker": t.side == "sell", "isBestMatch": True}
+            {
+                "id": t.trade_id,
+                "price": _f(t.price, pd),
+                "qty": _f(t.qty, qd),
+                "quoteQty": _f(t.price * t.qty),
+                "time": t.timestamp,
+                "isBuyerMaker": t.side == "sell",
+                "isBestMatch": True,
+            }
             for t in trades
         ]
 
@@ -291,7 +305,12 @@ class BinanceProtocol:
         zero = {"maker": _f(0), "taker": _f(0), "buyer": _f(0), "seller": _f(0)}
         standard = {"maker": _f(inst.maker_fee), "taker": _f(inst.taker_fee), "buyer": _f(0), "seller": _f(0)}
         discount = {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": _f(0)}
-        return {"symbol": self.wire[inst.symbol], "standardCommission": standard, "taxCommission": zero, "discount": discount}
+        return {
+            "symbol": self.wire[inst.symbol],
+            "standardCommission": standard,
+            "taxCommission": zero,
+            "discount": discount,
+        }
 
     def _trade_fee(self, request: web.Request, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         insts = [self._inst(params)] if "symbol" in params else list(self.ctx.instruments.values())
@@ -328,8 +347,13 @@ class BinanceProtocol:
         if params.get("newOrderRespType", "FULL").upper() == "FULL":
             fills = [f for f in self.ctx.engine.account(api_key).fills if f.order_id == order.order_id]
             out["fills"] = [
-                {"price": _f(f.price, inst.price_decimals), "qty": _f(f.qty, inst.qty_decimals),
-                 "commission": _f(f.fee), "commissionAsset": f.fee_asset, "tradeId": f.trade_id}
+                {
+                    "price": _f(f.price, inst.price_decimals),
+                    "qty": _f(f.qty, inst.qty_decimals),
+                    "commission": _f(f.fee),
+                    "commissionAsset": f.fee_asset,
+                    "tradeId": f.trade_id,
+                }
                 for f in fills
             ]
         return out
@@ -362,10 +386,21 @@ class BinanceProtocol:
         fills = [f for f in self.ctx.engine.account(api_key).fills if f.symbol == inst.symbol][-limit:]
         pd, qd = inst.price_decimals, inst.qty_decimals
         return [
-            {"symbol": self.wire[inst.symbol], "id": f.trade_id, "orderId": f.order_id, "orderListId": -1,
-             "price": _f(f.price, pd), "qty": _f(f.qty, qd), "quoteQty": _f(f.quote_qty), "commission": _f(f.fee),
-             "commissionAsset": f.fee_asset, "time": f.timestamp, "isBuyer": f.side is Side.BUY,
-             "isMaker": f.maker, "isBestMatch": True}
+            {
+                "symbol": self.wire[inst.symbol],
+                "id": f.trade_id,
+                "orderId": f.order_id,
+                "orderListId": -1,
+                "price": _f(f.price, pd),
+                "qty": _f(f.qty, qd),
+                "quoteQty": _f(f.quote_qty),
+                "commission": _f(f.fee),
+                "commissionAsset": f.fee_asset,
+                "time": f.timestamp,
+                "isBuyer": f.side is Side.BUY,
+                "isMaker": f.maker,
+                "isBestMatch": True,
+            }
             for f in fills
         ]
 
@@ -501,7 +536,9 @@ async def _maybe(value: Any) -> Any:
 
 def _error_response(exc: _Reject | VenueError, cancel: bool = False) -> web.Response:
     if isinstance(exc, VenueError):
-        status, code, msg = _ERRORS.get(exc.kind, (400, -1000, "An unknown error occurred while processing the request."))
+        status, code, msg = _ERRORS.get(
+            exc.kind, (400, -1000, "An unknown error occurred while processing the request.")
+        )
         if exc.kind is ErrorKind.PRECISION and "price" in exc.message.lower():
             msg = "Filter failure: PRICE_FILTER"
         if exc.kind is ErrorKind.UNKNOWN_ORDER and cancel:
@@ -518,7 +555,9 @@ def _check_timestamp(params: dict[str, str]) -> None:
         ts = int(params["timestamp"])
         window = int(params.get("recvWindow", 5000))
     except (KeyError, ValueError):
-        raise _Reject(400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.") from None
+        raise _Reject(
+            400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."
+        ) from None
     now = _ms()
     if ts > now + 1000 or now - ts > window:
         raise _Reject(400, -1021, "Timestamp for this request is outside of the recvWindow.")
@@ -531,7 +570,11 @@ def _num(params: dict[str, str], key: str) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        raise _Reject(400, -1100, f"Illegal characters found in parameter '{key}'; legal range is '^([0-9]{{1,20}})(\\.[0-9]{{1,20}})?$'.") from None
+        raise _Reject(
+            400,
+            -1100,
+            f"Illegal characters found in parameter '{key}'; legal range is '^([0-9]{{1,20}})(\\.[0-9]{{1,20}})?$'.",
+        ) from None
 
 
 def _agg_json(inst: Instrument, t: PublicTrade) -> dict[str, Any]:
@@ -541,12 +584,14 @@ def _agg_json(inst: Instrument, t: PublicTrade) -> dict[str, Any]:
 
 def _symbol_info(wire: str, inst: Instrument) -> dict[str, Any]:
     pd, qd = inst.price_decimals, inst.qty_decimals
+    big = "9000000.00000000"
+    tick, step = _f(inst.tick_size, pd), _f(inst.step_size, qd)
     filters = [
-        {"filterType": "PRICE_FILTER", "minPrice": _f(inst.tick_size, pd), "maxPrice": "1000000.00000000", "tickSize": _f(inst.tick_size, pd)},
-        {"filterType": "LOT_SIZE", "minQty": _f(inst.min_qty, qd), "maxQty": "9000000.00000000", "stepSize": _f(inst.step_size, qd)},
-        {"filterType": "MARKET_LOT_SIZE", "minQty": _f(0), "maxQty": "9000000.00000000", "stepSize": _f(0)},
+        {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": big, "tickSize": tick},
+        {"filterType": "LOT_SIZE", "minQty": _f(inst.min_qty, qd), "maxQty": big, "stepSize": step},
+        {"filterType": "MARKET_LOT_SIZE", "minQty": _f(0), "maxQty": big, "stepSize": _f(0)},
         {"filterType": "NOTIONAL", "minNotional": _f(inst.min_notional), "applyMinToMarket": True,
-         "maxNotional": "9000000.00000000", "applyMaxToMarket": False, "avgPriceMins": 5},
+         "maxNotional": big, "applyMaxToMarket": False, "avgPriceMins": 5},
     ]  # fmt: skip
     return {
         "symbol": wire,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 from typing import Any
 from urllib.parse import unquote_plus
@@ -148,7 +149,12 @@ class GatePayloads:
         mid = ((book.best_bid or 0.0) + (book.best_ask or 0.0)) / 2 or None
         last = prices[-1] if prices else mid
         first = prices[0] if prices else last
-        change = (last / first - 1.0) * 100 if last and first else 0.0
+        change = round((last / first - 1.0) * 100, 2) if last and first else 0.0
+        high, low = max(prices, default=last or 0.0), min(prices, default=last or 0.0)
+        if last:  # ccxt derives open = last / (1 + change%): keep it inside [low, high] despite the rounding
+            implied = last / (1.0 + change / 100.0) / inst.tick_size
+            high = max(high, math.ceil(implied + 1e-6) * inst.tick_size)
+            low = min(low, math.floor(implied - 1e-6) * inst.tick_size)
         return {
             "currency_pair": _pair(inst.symbol),
             "last": _num(last, pd),
@@ -159,8 +165,8 @@ class GatePayloads:
             "change_percentage": _num(change, 2),
             "base_volume": _num(sum(t.qty for t in trades), inst.qty_decimals),
             "quote_volume": _num(sum(t.qty * t.price for t in trades), 8),
-            "high_24h": _num(max(prices) if prices else last, pd),
-            "low_24h": _num(min(prices) if prices else last, pd),
+            "high_24h": _num(high, pd),
+            "low_24h": _num(low, pd),
         }
 
     @staticmethod

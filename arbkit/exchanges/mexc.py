@@ -1,0 +1,123 @@
+"""MEXC spot: ccxt id ``mexc``. Books arrive as protobuf frames; ccxt does no version-continuity check, so this adds one.
+
+ccxt.pro's mexc keeps the book nonce at a delta's ``fromVersion`` and never compares it with the previous delta's
+``toVersion``: a skipped push would silently corrupt the book. ``MexcPro`` tracks ``toVersion`` and fails the watch
+with ``SequenceGap`` on a jump, so the book feed resubscribes and re-snapshots.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ccxt
+import ccxt.pro
+
+from arbkit.errors import ConfigurationError
+from arbkit.exchanges.book_feed import SequenceGap
+from arbkit.exchanges.components import (
+    CcxtPrivateSpotRest,
+    CcxtPrivateSpotWebsocket,
+    CcxtPublicSpotRest,
+    CcxtPublicSpotWebsocket,
+)
+from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.structs import ExchangeEnum
+
+
+def require_protobuf() -> None:
+    """Without ``protobuf`` ccxt only logs a decode error and every MEXC watch hangs: fail loudly instead."""
+    try:
+        from google.protobuf import json_format  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(
+            "exchanges.mexc: the 'protobuf' package is missing; ccxt needs it to decode MEXC websocket frames "
+            "(pip install protobuf)"
+        ) from None
+
+
+class MexcPro(ccxt.pro.mexc):
+    """ccxt.pro's mexc plus a book version check, the right ack parsing, and two error/status fixes."""
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        require_protobuf()
+        super().__init__(config or {})
+
+    def describe(self) -> Any:
+        # MEXC answers an unknown order with -2013, which ccxt leaves as a bare ExchangeError.
+        return self.deep_extend(super().describe(), {"exceptions": {"exact": {"-2013": ccxt.OrderNotFound}}})
+
+    def handle_order_book_subscription(self, client: Any, message: dict[str, Any]) -> None:
+        # The ack names ``spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT``: the market id is the LAST part
+        # (ccxt reads the third and never resets the book on a resubscribe).
+        for channel in str(message.get("msg", "")).split(","):
+            parts = channel.split("@")
+            symbol = self.safe_symbol(parts[-1])
+            book = self.orderbooks.setdefault(symbol, self.order_book({}))
+            book["nonce"] = None
+            book.cache = []
+
+    def handle_order_book(self, client: Any, message: dict[str, Any]) -> None:
+        data = message.get("publicAggreDepths")
+        if isinstance(data, dict):
+            symbol = self.safe_symbol(message.get("symbol"))
+            book = self.orderbooks.get(symbol)
+            nonce = None if book is None else book["nonce"]
+            first = self.safe_integer(data, "fromVersion")
+            if nonce is not None and first is not None and first > nonce + 1:
+                message_hash = "orderbook:" + symbol
+                self.orderbooks[symbol] = self.order_book({})
+                client.subscriptions.pop(message_hash, None)  # the next watch subscribes again: a fresh book
+                client.reject(SequenceGap(f"mexc {symbol}: push starts at {first}, book is at {nonce}"), message_hash)
+                return
+        super().handle_order_book(client, message)
+
+    def handle_book_delta(self, orderbook: Any, delta: Any) -> None:
+        before = orderbook["nonce"]
+        first = self.safe_integer(delta, "fromVersion")
+        last = self.safe_integer(delta, "toVersion")
+        if before is not None and first is not None and first > before + 1:  # a gap inside the buffered pushes
+            raise SequenceGap(f"mexc: buffered push starts at {first}, book is at {before}")
+        super().handle_book_delta(orderbook, delta)
+        if last is not None and first is not None and (before is None or first >= before):
+            orderbook["nonce"] = last  # the book now reflects everything up to toVersion
+
+    def parse_ws_order_status(self, status: Any, market: Any = None) -> Any:
+        # status 5 is "partially filled, then canceled": ccxt calls it closed, which reads as filled.
+        return "canceled" if str(status) == "5" else super().parse_ws_order_status(status, market)
+
+
+MEXC_SPEC = ExchangeSpec(
+    name="mexc",
+    ccxt_id="mexc",
+    exchange=ExchangeEnum.MEXC,
+    urls=(
+        UrlRoute("spot.public", UrlSource.REST),
+        UrlRoute("spot.private", UrlSource.REST),
+        UrlRoute("spot2.*", UrlSource.REST, "/open/api/v2"),
+        UrlRoute("contract.public", UrlSource.REST, "/api/v1/contract"),
+        UrlRoute("contract.private", UrlSource.REST, "/api/v1/private"),
+        UrlRoute("broker.private", UrlSource.REST, "/api/v3/broker"),
+        UrlRoute("ws.spot", UrlSource.WS),
+    ),
+    # load_markets always asks spot exchangeInfo and the swap contract list; a few buffered pushes are enough
+    # before the REST snapshot (ccxt waits for 25 by default, 2.5 s at 100 ms).
+    options={"defaultType": "spot", "fetchCurrencies": False, "watchOrderBook": {"snapshotDelay": 2}},
+    pro_class=MexcPro,
+    default_fees=(0.0, 0.0005),
+)
+
+
+class MexcPublicSpotRestInterface(CcxtPublicSpotRest):
+    spec = MEXC_SPEC
+
+
+class MexcPrivateSpotRestInterface(CcxtPrivateSpotRest):
+    spec = MEXC_SPEC
+
+
+class MexcPublicSpotWebsocket(CcxtPublicSpotWebsocket):
+    spec = MEXC_SPEC
+
+
+class MexcPrivateSpotWebsocket(CcxtPrivateSpotWebsocket):
+    spec = MEXC_SPEC

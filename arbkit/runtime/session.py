@@ -1,0 +1,258 @@
+"""A running session: public composites for every configured exchange, a Scanner over them, optionally the local
+venue. Notebook-safe: ``session = await arbkit.connect()`` in one cell, ``await session.stop()`` in another; running
+``connect`` again with the same name stops the previous session first, so re-running a cell leaks nothing.
+
+Exchanges that fail to start, or whose books all go down, are retried in the background with backoff and rejoin the
+scan by themselves; ``status()`` says which are out and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+from typing import Any, Self
+
+import msgspec
+
+from arbkit.arbitrage.config import ArbitrageConfig, parse_arbitrage_config
+from arbkit.arbitrage.scanner import Scanner
+from arbkit.config import ArbkitConfig, ExchangeConfig, load_config
+from arbkit.errors import ArbkitError, ConfigurationError
+from arbkit.exchanges.composite_public import CompositePublicSpotExchange
+from arbkit.exchanges.factory import get_composite_implementation
+from arbkit.structs import BookState, Symbol
+
+log = logging.getLogger(__name__)
+_SESSIONS: dict[str, Session] = {}
+_RETRY_MAX = 30.0
+
+
+class VenueStatus(msgspec.Struct, frozen=True):
+    """One exchange's place in the session: scanning, or out with the reason."""
+
+    exchange: str
+    state: str  # "scanning", "starting", "out"
+    symbols: list[str]
+    reason: str = ""
+
+
+class Session:
+    """Exchanges + scanner (+ local venue). Build it with :func:`connect`."""
+
+    def __init__(self, config: ArbkitConfig, arbitrage: ArbitrageConfig, symbols: list[Symbol], name: str) -> None:
+        self.config = config
+        self.arbitrage = arbitrage
+        self.symbols = symbols
+        self.name = name
+        self.venue: Any = None
+        self.exchanges: dict[str, CompositePublicSpotExchange] = {}
+        self.scanner = Scanner(arbitrage)
+        self._starting: dict[str, asyncio.Task[None]] = {}
+        self._out: dict[str, str] = {}
+        self._stopped = False
+
+    # ------------------------------------------------------------------ exchanges joining and leaving
+    async def add_exchange(self, name: str, config: ExchangeConfig | None = None, wait: bool = True) -> None:
+        """Start an exchange (zero downtime for the others); retried in the background until it is up."""
+        cfg = config or self.config.get_exchange_config(name)
+        if name in self.exchanges or name in self._starting:
+            return
+        self.config = self.config.with_exchanges({**self.config.exchanges, name: cfg})
+        task = asyncio.get_running_loop().create_task(self._keep_trying(name, cfg), name=f"arbkit-start-{name}")
+        self._starting[name] = task
+        if wait:
+            await asyncio.wait({task}, timeout=cfg.request_timeout + 15.0)
+
+    async def remove_exchange(self, name: str) -> None:
+        """Stop one exchange; the others keep streaming and scanning."""
+        task = self._starting.pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        composite = self.exchanges.pop(name, None)
+        self.scanner.detach(name, "removed")
+        self.scanner.out.pop(name, None)
+        self._out.pop(name, None)
+        if composite is not None:
+            await composite.close()
+
+    async def _keep_trying(self, name: str, cfg: ExchangeConfig) -> None:
+        delay = 0.5
+        try:
+            while not self._stopped:
+                composite = get_composite_implementation(cfg)
+                try:
+                    await composite.init(self.symbols, strict=False)
+                except ArbkitError as exc:
+                    reason = str(exc)
+                    self._out[name] = reason
+                    self.scanner.mark_out(name, reason)
+                    log.warning("%s is out (%s); retrying in %.1fs", name, reason, delay)
+                    await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                    delay = min(delay * 2, _RETRY_MAX)
+                    continue
+                self.exchanges[name] = composite
+                self._out.pop(name, None)
+                self.scanner.attach(composite)
+                return
+        finally:
+            self._starting.pop(name, None)
+
+    # ------------------------------------------------------------------ observing
+    def status(self) -> list[VenueStatus]:
+        rows = []
+        for name in self.config.exchanges:
+            composite = self.exchanges.get(name)
+            if composite is not None:
+                down = [h for h in composite.health() if h.state is not BookState.LIVE]
+                live = [str(s) for s in composite.active_symbols]
+                if down and len(down) == len(live):
+                    rows.append(VenueStatus(name, "out", live, down[0].last_error or str(down[0].state)))
+                else:
+                    rows.append(VenueStatus(name, "scanning", live))
+            elif name in self._out:
+                rows.append(VenueStatus(name, "out", [], self._out[name]))
+            elif name in self._starting:
+                rows.append(VenueStatus(name, "starting", []))
+        return rows
+
+    # ------------------------------------------------------------------ lifecycle
+    async def stop(self) -> None:
+        """Stop everything this session started; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for task in list(self._starting.values()):
+            task.cancel()
+        await asyncio.gather(*self._starting.values(), return_exceptions=True)
+        self.scanner.close()
+        await asyncio.gather(*(c.close() for c in self.exchanges.values()), return_exceptions=True)
+        self.exchanges.clear()
+        if self.venue is not None and getattr(self, "_owns_venue", False):
+            await self.venue.close()
+        if _SESSIONS.get(self.name) is self:
+            del _SESSIONS[self.name]
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def __repr__(self) -> str:
+        states = ", ".join(f"{s.exchange}:{s.state}" for s in self.status())
+        where = f" on {self.venue.origin}" if self.venue is not None else ""
+        return f"Session({self.name!r}{where}, [{states}], open opportunities={len(self.scanner.open)})"
+
+    def _repr_html_(self) -> str:
+        from arbkit.research.html import session_html
+
+        return session_html(self)
+
+
+def default_arbitrage(config: ArbkitConfig, symbols: list[Symbol], dropped: list[str] = ()) -> ArbitrageConfig:
+    """The config's ``arbitrage:`` section (less ``dropped`` exchanges), or one pair per symbol at 0 bps."""
+    raw = config.sections.get("arbitrage")
+    if raw is not None and dropped:
+        raw = _without_exchanges(raw, {d.lower() for d in dropped})
+    if raw is None and len(config.exchanges) < 2:
+        return ArbitrageConfig(enabled_exchanges=tuple(config.exchanges))  # nothing to compare yet
+    if raw is None:
+        raw = {
+            "arbitrage_pairs": [
+                {"id": f"{s.base}_{s.quote}".lower(), "base_asset": s.base, "quote_asset": s.quote, "min_profit_bps": 0}
+                for s in symbols
+            ]
+        }
+    return parse_arbitrage_config(raw, config)
+
+
+def _without_exchanges(raw: Any, dropped: set[str]) -> Any:
+    """The raw ``arbitrage:`` mapping with ``dropped`` exchanges removed from its exchange lists."""
+    if not isinstance(raw, dict):
+        return raw
+
+    def keep(names: Any) -> Any:
+        return [n for n in names if str(n).lower() not in dropped] if isinstance(names, list) else names
+
+    out = dict(raw)
+    if "enabled_exchanges" in out:
+        out["enabled_exchanges"] = keep(out["enabled_exchanges"])
+    if isinstance(out.get("arbitrage_pairs"), list):
+        out["arbitrage_pairs"] = [
+            {**p, "exchanges": keep(p["exchanges"])} if isinstance(p, dict) and "exchanges" in p else p
+            for p in out["arbitrage_pairs"]
+        ]
+    return out
+
+
+def session_symbols(config: ArbkitConfig, symbols: list[str | Symbol] | None) -> list[Symbol]:
+    """Explicit symbols, else the arbitrage pairs' symbols and ``scan.symbols``."""
+    if symbols:
+        return [Symbol.parse(s) for s in symbols]
+    found: list[Symbol] = []
+    for pair in (config.sections.get("arbitrage") or {}).get("arbitrage_pairs") or []:
+        found.append(Symbol.parse(f"{pair.get('base_asset')}/{pair.get('quote_asset')}"))
+    for text in (config.sections.get("scan") or {}).get("symbols") or []:
+        try:
+            found.append(Symbol.parse(text))
+        except ValueError as exc:
+            raise ConfigurationError(f"scan.symbols: {exc}") from None
+    return list(dict.fromkeys(found)) or [Symbol.parse("BTC/USDT"), Symbol.parse("ETH/USDT")]
+
+
+async def connect(
+    config: str | os.PathLike[str] | ArbkitConfig = "config.yaml",
+    *,
+    venue: Any = True,
+    symbols: list[str | Symbol] | None = None,
+    seed: int = 7,
+    update_interval: float = 0.05,
+    name: str = "default",
+    wait: bool = True,
+) -> Session:
+    """Start a session. ``venue=True`` runs the local venue in-process (the default, offline); ``venue=False``
+    uses the config's real URLs; a running ``LocalVenue`` may be passed to share it."""
+    previous = _SESSIONS.pop(name, None)
+    if previous is not None:
+        await previous.stop()
+    cfg = config if isinstance(config, ArbkitConfig) else load_config(config)
+    wanted = session_symbols(cfg, symbols)
+    owns_venue = False
+    running_venue = None
+    if venue is True:
+        from arbkit.venue import LocalVenue
+        from arbkit.venue.attach import venue_speaks
+
+        served = [n for n in cfg.exchanges if venue_speaks(n)]
+        running_venue = await LocalVenue(exchanges=served, seed=seed, update_interval=update_interval).__aenter__()
+        owns_venue = True
+    elif venue not in (False, None):
+        running_venue = venue
+    skipped: list[str] = []
+    if running_venue is not None:
+        from arbkit.venue.attach import attach_to_venue
+
+        cfg, skipped = attach_to_venue(cfg, running_venue)
+    session = Session(cfg, default_arbitrage(cfg, wanted, skipped), wanted, name)
+    session.venue = running_venue
+    session._owns_venue = owns_venue  # type: ignore[attr-defined]
+    for skipped_name in skipped:
+        session.scanner.mark_out(skipped_name, "the local venue does not speak this exchange")
+    _SESSIONS[name] = session
+    try:
+        await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in cfg.exchanges))
+    except BaseException:
+        await session.stop()
+        raise
+    return session
+
+
+async def stop_all() -> None:
+    """Stop every session started in this process (e.g. at the end of a notebook)."""
+    for session in list(_SESSIONS.values()):
+        with contextlib.suppress(Exception):
+            await session.stop()

@@ -1,0 +1,127 @@
+"""The live Scanner: gating, lifecycles, venues joining and leaving; and the dislocations the venue injects."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from arbkit.arbitrage.config import parse_arbitrage_config
+from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent
+from arbkit.arbitrage.scanner import Scanner
+from arbkit.config import ArbkitConfig, ExchangeConfig
+from arbkit.runtime.session import connect
+from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol, SymbolInfo
+from arbkit.venue import LocalVenue
+
+BTC = Symbol.parse("BTC/USDT")
+
+
+def _config(names: list[str], min_bps: float = 1.0, max_age_ms: float = 2000) -> ArbkitConfig:
+    exchanges = {n: ExchangeConfig(name=n, base_url=f"http://127.0.0.1:1/{n}") for n in names}
+    return ArbkitConfig(exchanges=exchanges, sections={"arbitrage": {
+        "max_book_age_ms": max_age_ms,
+        "arbitrage_pairs": [{"id": "btc", "base_asset": "BTC", "quote_asset": "USDT", "min_profit_bps": min_bps}],
+    }})
+
+
+class Source:
+    """A hand-driven book source standing in for a composite in unit tests of the scanner's own logic."""
+
+    def __init__(self, name: str, fee: float = 0.001) -> None:
+        self.name = name
+        self.symbols_info = {BTC: SymbolInfo(name, BTC, 0.01, 0.0001, 0.0001, 5.0, fee, fee)}
+        self._listeners: list[Callable[[BookUpdate], None]] = []
+
+    def add_listener(self, listener: Callable[[BookUpdate], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def push(self, bid: float, ask: float, state: BookState = BookState.LIVE, qty: float = 1.0) -> None:
+        now = time.time() * 1000
+        book = OrderBook(self.name, BTC, [(bid, qty)], [(ask, qty)], sequence=1, received_ms=now)
+        health = BookHealth(self.name, BTC, state, 1, 0.0, 1, 1.0, 0, 0, 0, 0)
+        for listener in list(self._listeners):
+            listener(BookUpdate(book, health))
+
+
+def test_opportunity_opens_updates_and_closes() -> None:
+    arb = parse_arbitrage_config(_config(["a", "b"]).sections["arbitrage"], _config(["a", "b"]))
+    scanner = Scanner(arb)
+    a, b = Source("a"), Source("b")
+    scanner.attach(a)
+    scanner.attach(b)
+    events: list[OpportunityEvent] = []
+    scanner.add_listener(events.append)
+    assert len(scanner.pairs()) == 2  # a->b and b->a
+    a.push(99.0, 100.0)
+    b.push(101.0, 102.0)  # buy a at 100, sell b at 101: 100 bps raw, 80 after fees
+    assert [e.kind for e in events] == [EventKind.OPENED]
+    opp = events[0].opportunity
+    assert (opp.buy_exchange, opp.sell_exchange) == ("a", "b") and opp.quantity == pytest.approx(1.0)
+    assert opp.edge_bps == pytest.approx((101 * 0.999 - 100 * 1.001) / 100 * 1e4)
+    b.push(101.5, 102.0)
+    assert events[-1].kind is EventKind.UPDATED
+    b.push(100.0, 100.5)
+    assert events[-1].kind is EventKind.CLOSED and not scanner.open
+    assert scanner.lifecycles()[0].peak_edge_bps > opp.edge_bps
+
+
+def test_unhealthy_book_takes_no_part_and_closes_open_opportunities() -> None:
+    cfg = _config(["a", "b"])
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
+    a, b = Source("a"), Source("b")
+    scanner.attach(a)
+    scanner.attach(b)
+    events: list[OpportunityEvent] = []
+    scanner.add_listener(events.append)
+    a.push(99.0, 100.0, state=BookState.RESYNCING)
+    b.push(101.0, 102.0)
+    assert events == []  # the same dislocation, but a's book is resyncing
+    a.push(99.0, 100.0)
+    assert events[-1].kind is EventKind.OPENED
+    a.push(99.0, 100.0, state=BookState.STALE)
+    assert events[-1].kind is EventKind.CLOSED
+    assert "stale" in (events[-1].lifecycle.close_reason or "")
+
+
+def test_a_venue_leaving_closes_its_opportunities_and_others_keep_scanning() -> None:
+    cfg = _config(["a", "b", "c"])
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
+    sources = {n: Source(n) for n in "abc"}
+    for s in sources.values():
+        scanner.attach(s)
+    sources["a"].push(99.0, 100.0)
+    sources["b"].push(101.0, 102.0)
+    sources["c"].push(101.2, 102.0)
+    assert {k[1:] for k in scanner.open} == {("a", "b"), ("a", "c")}
+    scanner.detach("b", "exchange b disconnected")
+    assert {k[1:] for k in scanner.open} == {("a", "c")}
+    assert scanner.out == {"b": "exchange b disconnected"}
+    sources["b"].push(105.0, 106.0)  # a detached venue's updates are ignored
+    assert {k[1:] for k in scanner.open} == {("a", "c")}
+
+
+async def test_scanner_finds_the_dislocation_the_venue_injects() -> None:
+    async with LocalVenue(exchanges=["binance", "gateio"], seed=11, update_interval=0.02) as venue:
+        cfg = _config(["binance", "gateio"], min_bps=1.0)
+        session = await connect(cfg, venue=venue, symbols=["BTC/USDT"], name="test-scanner")
+        try:
+            opened: list[OpportunityEvent] = []
+            session.scanner.add_listener(lambda e: opened.append(e) if e.kind is EventKind.OPENED else None)
+            venue.inject_dislocation("gateio", "BTC/USDT", 120.0, 1.0)  # gate quotes 120 bps rich for 1 s
+            deadline = time.monotonic() + 5
+            while not any(e.opportunity.sell_exchange == "gateio" for e in opened):
+                assert time.monotonic() < deadline, "the injected dislocation was not found"
+                await asyncio.sleep(0.02)
+            opp = next(e.opportunity for e in opened if e.opportunity.sell_exchange == "gateio")
+            assert opp.buy_exchange == "binance" and opp.quantity > 0 and opp.edge_bps >= 1.0
+            assert opp.notional <= 5000 or opp.limited_by != "max_notional"
+            await asyncio.sleep(2.0)  # the dislocation is over: the lifecycle closes
+            assert not any(k[2] == "gateio" for k in session.scanner.open)
+            closed = [lc for lc in session.scanner.lifecycles() if lc.sell_exchange == "gateio"]
+            assert closed and closed[0].duration_ms > 0
+        finally:
+            await session.stop()
