@@ -17,19 +17,12 @@ import time
 from _venue_process import venue_process
 
 from arbkit.config import ExchangeConfig
+from arbkit.venue.attach import venue_speaks
 from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.factory import EXCHANGE_REST_MAP, get_composite_implementation
 from arbkit.structs import ExchangeEnum, Symbol
 
 SYMBOL = Symbol.parse("BTC/USDT")
-WS_PATHS = {"binance": "/binance/stream/ws", "gateio": "/gateio/ws/v4/", "mexc": "/mexc/ws", "kraken": "/kraken/v2"}
-
-
-def venue_config(name: str, origin: str) -> ExchangeConfig:
-    ws_origin = origin.replace("http://", "ws://")
-    return ExchangeConfig(name=name, base_url=f"{origin}/{name}", websocket_url=ws_origin + WS_PATHS[name])
-
-
 async def bare(cfg: ExchangeConfig, window: float) -> tuple[int, float]:
     """Bare ccxt.pro: (messages applied, CPU seconds) over the window."""
     spec = EXCHANGE_REST_MAP[(ExchangeEnum(cfg.name), False)].spec
@@ -60,8 +53,8 @@ async def arbkit_side(cfg: ExchangeConfig, window: float) -> tuple[int, float]:
         await composite.close()
 
 
-async def measure(name: str, origin: str, rounds: int, window: float) -> None:
-    cfg = venue_config(name, origin)
+async def measure(cfg: ExchangeConfig, rounds: int, window: float) -> None:
+    name = cfg.name
     costs: dict[str, list[float]] = {"ccxt.pro": [], "arbkit": []}
     for _ in range(rounds):
         for label, run in (("ccxt.pro", bare), ("arbkit", arbkit_side)):
@@ -75,15 +68,16 @@ async def measure(name: str, origin: str, rounds: int, window: float) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--exchanges", default="binance,gateio")
+    parser.add_argument("--exchanges", default=",".join(n for n in ("binance", "gateio", "mexc", "kraken")
+                                                            if venue_speaks(n)))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--window", type=float, default=3.0)
     parser.add_argument("--interval", type=float, default=0.001, help="venue seconds between market steps")
     args = parser.parse_args()
     names = [n.strip() for n in args.exchanges.split(",")]
-    with venue_process(",".join(names), args.interval) as origin:
+    with venue_process(names, args.interval) as configs:
         for name in names:
-            await measure(name, origin, args.rounds, args.window)
+            await measure(configs[name], args.rounds, args.window)
 
 
 if __name__ == "__main__":

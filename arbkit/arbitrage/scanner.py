@@ -49,6 +49,11 @@ class Scanner:
         self._measure = latency_samples > 0
         self.evaluations = 0
 
+    def measure_latency(self, samples: int) -> None:
+        """Keep the last ``samples`` latencies (ms) from a book update's arrival to the end of its evaluation."""
+        self.latencies_ms = deque(maxlen=max(samples, 1))
+        self._measure = samples > 0
+
     # ------------------------------------------------------------------ venues joining and leaving
     def attach(self, source: BookSource) -> None:
         """Start scanning an exchange's books (also used when an exchange rejoins)."""

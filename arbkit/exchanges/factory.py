@@ -9,7 +9,7 @@ from typing import Literal, overload
 
 from arbkit.config import ExchangeConfig
 from arbkit.errors import ConfigurationError
-from arbkit.exchanges import binance, gateio, mexc
+from arbkit.exchanges import binance, gateio, kraken, mexc
 from arbkit.exchanges.composite_private import CompositePrivateSpotExchange
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.generic import generic_components
@@ -28,12 +28,14 @@ EXCHANGE_REST_MAP: dict[Key, type] = {
     ),
     **_both(ExchangeEnum.GATEIO, gateio.GateioPublicSpotRestInterface, gateio.GateioPrivateSpotRestInterface),
     **_both(ExchangeEnum.MEXC, mexc.MexcPublicSpotRestInterface, mexc.MexcPrivateSpotRestInterface),
+    **_both(ExchangeEnum.KRAKEN, kraken.KrakenPublicSpotRestInterface, kraken.KrakenPrivateSpotRestInterface),
 }
 
 EXCHANGE_WS_MAP: dict[Key, type] = {
     **_both(ExchangeEnum.BINANCE, binance.BinancePublicSpotWebsocket, binance.BinancePrivateSpotWebsocket),
     **_both(ExchangeEnum.GATEIO, gateio.GateioPublicSpotWebsocket, gateio.GateioPrivateSpotWebsocket),
     **_both(ExchangeEnum.MEXC, mexc.MexcPublicSpotWebsocket, mexc.MexcPrivateSpotWebsocket),
+    **_both(ExchangeEnum.KRAKEN, kraken.KrakenPublicSpotWebsocket, kraken.KrakenPrivateSpotWebsocket),
 }
 
 

@@ -44,7 +44,9 @@ def generic_spec(config: ExchangeConfig) -> ExchangeSpec:
         raise ConfigurationError(
             f"exchanges.{config.name}.ccxt_id: ccxt.pro has no websocket exchange {ccxt_id!r}"
         )
-    defaults = dict(_walk(cls().urls.get("api", {})))
+    instance = cls()
+    hostname = str(getattr(instance, "hostname", "") or "")
+    defaults = {k: v.replace("{hostname}", hostname) for k, v in _walk(instance.urls.get("api", {}))}
     routes: list[UrlRoute] = []
     rest_origin = _origin(config.rest_url)
     if rest_origin not in {_origin(u) for u in defaults.values()}:

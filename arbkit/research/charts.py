@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import msgspec
@@ -21,6 +21,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from arbkit.research.frames import books_frame, health_frame, lifecycles_frame, opportunities_frame
+from arbkit.structs import Symbol
 
 __all__ = [
     "LiveChart",
@@ -290,7 +291,8 @@ class LiveChart:
 
     ``push`` only buffers; ``flush``/``update`` redraw every changed trace in one batched message. History is
     bounded to ``max_points`` per line. ``start(source)`` feeds an async iterable of points (QuotePoint,
-    OrderBook, BookUpdate, or lists of them) and flushes every ``interval_s``; ``await stop()`` ends it.
+    OrderBook, BookUpdate, or lists of them) and flushes every ``interval_s``; ``follow(session, symbol)`` feeds
+    it from live composites instead; ``await stop()`` ends either.
     """
 
     def __init__(
@@ -306,6 +308,7 @@ class LiveChart:
         self._lines: dict[tuple[str, str, str], tuple[int, deque[float], deque[float]]] = {}
         self._pending: list[Any] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe: list[Callable[[], None]] = []
         _style(self.figure, title, "time (UTC)", "price (quote)")
         self.figure.update_layout(uirevision="live")
 
@@ -367,8 +370,33 @@ class LiveChart:
             self._tasks.append(task)
         return self
 
+    def follow(self, session: Any, symbol: str, exchanges: Iterable[str] | None = None) -> LiveChart:
+        """Plot ``symbol`` live from every exchange of ``session`` (a Session, or a dict/list of composites).
+
+        Subscribes to each composite's ``add_listener`` (a push per book update, no polling) and starts the flush
+        loop; the kernel stays free. ``await stop()`` unsubscribes. Exchanges that join later are not followed.
+        """
+        wanted = str(Symbol.parse(symbol))
+        found = getattr(session, "exchanges", session)
+        composites = list(found.values()) if isinstance(found, Mapping) else list(found)
+        names = None if exchanges is None else {str(e).lower() for e in exchanges}
+
+        def on_update(update: Any) -> None:
+            if str(update.book.symbol) == wanted:
+                self.push(update)
+
+        self.start()
+        for composite in composites:
+            if names is None or composite.name in names:
+                self._unsubscribe.append(composite.add_listener(on_update))
+        return self
+
     async def stop(self) -> None:
-        """Cancel the background tasks, wait for them, and draw what is still buffered."""
+        """Unsubscribe, cancel the background tasks, wait for them, and draw what is still buffered."""
+        for unsubscribe in self._unsubscribe:
+            with contextlib.suppress(Exception):  # the composite may already be closed
+                unsubscribe()
+        self._unsubscribe = []
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

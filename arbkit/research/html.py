@@ -16,7 +16,7 @@ import msgspec
 
 from arbkit.structs import BookHealth, OrderBook
 
-__all__ = ["book_health_html", "opportunities_html", "order_book_html"]
+__all__ = ["book_health_html", "opportunities_html", "opportunity_html", "order_book_html", "session_html"]
 
 _TABLE = 'style="border-collapse:collapse;font-family:monospace;font-size:12px"'
 _CELL = "padding:1px 8px;text-align:right"
@@ -145,3 +145,45 @@ def opportunities_html(opportunities: Any | Iterable[Any], limit: int = 20) -> s
     more = f" (top {limit} of {len(items)})" if len(items) > limit else ""
     total = sum(o.get("profit_quote") or 0.0 for o in items)
     return _table(f"Opportunities · {len(items)}{more} · total profit {_num(total, 8)}", headers, rows)
+
+
+def opportunity_html(opp: Any) -> str:
+    """One opportunity as a single line: route, size, both VWAPs, profit and edge, what limited the size."""
+    o = _fields(opp)
+    limited = o.get("limited_by")
+    text = (
+        f"<b>{html.escape(str(o.get('symbol', '')))}</b> buy {html.escape(str(o.get('buy_exchange', '')))} "
+        f'@ <span style="color:{_ASK}">{_num(o.get("buy_vwap"))}</span> → '
+        f"sell {html.escape(str(o.get('sell_exchange', '')))} "
+        f'@ <span style="color:{_BID}">{_num(o.get("sell_vwap"))}</span> · qty {_num(o.get("quantity"))} · '
+        f"notional {_num(o.get('notional'), 8)} · profit <b>{_num(o.get('profit_quote'), 6)}</b> · "
+        f"edge {_num(o.get('edge_bps'), 4)} bps (top {_num(o.get('top_edge_bps'), 4)}) · "
+        f"levels {o.get('buy_levels', '—')}/{o.get('sell_levels', '—')}"
+    )
+    if limited:
+        text += f" · limited by {html.escape(str(limited))}"
+    return f'<div class="arbkit" style="font-family:monospace;font-size:12px">{text}</div>'
+
+
+def session_html(session: Any) -> str:
+    """A session at a glance: where it runs, each exchange's state, and the open opportunities (best first)."""
+    where = f" on {html.escape(session.venue.origin)}" if getattr(session, "venue", None) is not None else ""
+    state = "stopped" if getattr(session, "_stopped", False) else "running"
+    rows = []
+    for status in session.status():
+        color = {"scanning": _BID, "starting": "#9a6700"}.get(status.state, _ASK)
+        rows.append(
+            _td(status.exchange, "text-align:left")
+            + _td(status.state, f"color:{color};font-weight:bold")
+            + _td(", ".join(status.symbols) or "—", "text-align:left")
+            + _td(status.reason, "text-align:left")
+        )
+    scanner = session.scanner
+    caption = (
+        f"Session {html.escape(repr(session.name))}{where} · {state} · {len(scanner.pairs())} venue pairs · "
+        f"{scanner.evaluations} evaluations · {len(scanner.open)} open opportunities"
+    )
+    out = _table(caption, ["exchange", "state", "symbols", "reason"], rows)
+    if scanner.open:
+        out += opportunities_html(list(scanner.open.values()), limit=5)
+    return out

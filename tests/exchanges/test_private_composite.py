@@ -61,10 +61,13 @@ async def test_private_composite_trades_against_the_venue(venue: LocalVenue, nam
                                    for u in updates))
 
         # A crossing order bigger than the best ask level: partially filled, the rest rests.
-        level_qty = snap.asks[0][1]
+        venue.pause()  # hold the market still so the best ask level is exactly what the order meets
+        snap = venue.book(name, "BTC/USDT")
+        best_ask, level_qty = snap.asks[0]
         qty = round_to(level_qty * 1.5 + 20 * step, step)
         partial = await private.place_limit_order(BTC, Side.BUY, qty, round_to(best_ask, tick))
         fetched = await private.get_order(BTC, partial.order_id)
+        venue.resume()
         assert 0 < fetched.filled < fetched.quantity
         assert fetched.status is OrderStatus.PARTIALLY_FILLED
         await wait_for(lambda: any(u.order.order_id == partial.order_id and u.order.filled > 0 for u in updates))

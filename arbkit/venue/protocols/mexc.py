@@ -89,6 +89,191 @@ class _Reject(Exception):
         self.code, self.msg, self.status = code, msg, status
 
 
+class _Names:
+    """Wire <-> unified symbol names of the venue's instruments."""
+
+    def __init__(self, ctx: ExchangeContext) -> None:
+        self.ctx = ctx
+        self.wire = {sym: inst.base + inst.quote for sym, inst in ctx.instruments.items()}
+        self.unified = {w: s for s, w in self.wire.items()}
+
+    def inst(self, params: dict[str, str]) -> Instrument:
+        symbol = self.unified.get(params.get("symbol", "").upper())
+        if symbol is None:
+            raise _Reject(-1121, "Invalid symbol.")
+        return self.ctx.instruments[symbol]
+
+
+class _PublicRest:
+    """Market data: exchange info, depth (lastUpdateId = venue seq), 24h ticker, recent trades."""
+
+    def __init__(self, names: _Names) -> None:
+        self.names, self.ctx = names, names.ctx
+
+    def exchange_info(self, params: dict[str, str], _: str) -> dict[str, Any]:
+        symbols = [_symbol_info(self.names.wire[s], i) for s, i in self.ctx.instruments.items()]
+        return {"timezone": "CST", "serverTime": _ms(), "rateLimits": [], "exchangeFilters": [], "symbols": symbols}
+
+    def depth(self, params: dict[str, str], _: str) -> dict[str, Any]:
+        inst = self.names.inst(params)
+        snap = self.ctx.book(inst.symbol).snapshot(min(int(params.get("limit", 100)), 5000))
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        return {
+            "lastUpdateId": snap.seq,
+            "bids": [[_f(p, pd), _f(q, qd)] for p, q in snap.bids],
+            "asks": [[_f(p, pd), _f(q, qd)] for p, q in snap.asks],
+            "timestamp": snap.timestamp,
+        }
+
+    def ticker(self, params: dict[str, str], _: str) -> Any:
+        if "symbol" in params:
+            return self._ticker_of(self.names.inst(params))
+        return [self._ticker_of(inst) for inst in self.ctx.instruments.values()]
+
+    def _ticker_of(self, inst: Instrument) -> dict[str, Any]:
+        book = self.ctx.book(inst.symbol)
+        bid = (book.sorted_bids(1) or [(0.0, 0.0)])[0]
+        ask = (book.sorted_asks(1) or [(0.0, 0.0)])[0]
+        trades = self.ctx.trades(inst.symbol)
+        prices = [t.price for t in trades] or [inst.round_price((bid[0] + ask[0]) / 2)]
+        first, last = prices[0], prices[-1]
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        now = _ms()
+        return {
+            "symbol": self.names.wire[inst.symbol], "priceChange": _f(last - first, pd),
+            "priceChangePercent": _f((last - first) / first if first else 0.0, 6),  # a fraction on MEXC
+            "prevClosePrice": _f(first, pd), "lastPrice": _f(last, pd),
+            "bidPrice": _f(bid[0], pd), "bidQty": _f(bid[1], qd), "askPrice": _f(ask[0], pd), "askQty": _f(ask[1], qd),
+            "openPrice": _f(first, pd), "highPrice": _f(max(prices), pd), "lowPrice": _f(min(prices), pd),
+            "volume": _f(sum(t.qty for t in trades), qd), "quoteVolume": _f(sum(t.qty * t.price for t in trades)),
+            "openTime": trades[0].timestamp if trades else now - 86_400_000, "closeTime": now, "count": len(trades),
+        }  # fmt: skip
+
+    def _recent(self, params: dict[str, str]) -> tuple[Instrument, list[PublicTrade]]:
+        inst = self.names.inst(params)
+        return inst, self.ctx.trades(inst.symbol, min(int(params.get("limit", 500)), 1000))
+
+    def agg_trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
+        inst, trades = self._recent(params)
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        return [
+            {"a": t.trade_id, "f": None, "l": None, "p": _f(t.price, pd), "q": _f(t.qty, qd), "T": t.timestamp,
+             "m": t.side == "sell", "M": True}
+            for t in trades
+        ]  # fmt: skip
+
+    def trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
+        inst, trades = self._recent(params)
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        return [
+            {"id": t.trade_id, "price": _f(t.price, pd), "qty": _f(t.qty, qd), "quoteQty": _f(t.price * t.qty),
+             "time": t.timestamp, "isBuyerMaker": t.side == "sell", "isBestMatch": True,
+             "tradeType": "ASK" if t.side == "sell" else "BID"}
+            for t in trades
+        ]  # fmt: skip
+
+
+class _PrivateRest:
+    """Signed endpoints: account, fees, orders and the listenKey of the user data stream."""
+
+    def __init__(self, names: _Names) -> None:
+        self.names, self.ctx = names, names.ctx
+        self.listen_keys: dict[str, str] = {}  # listenKey -> api key
+
+    def account(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        balances = [
+            {"asset": a, "free": _f(b.free), "locked": _f(b.locked), "available": _f(b.free)}
+            for a, b in self.ctx.engine.account(api_key).balances.items()
+            if b.free or b.locked
+        ]
+        return {
+            "makerCommission": None, "takerCommission": None, "buyerCommission": None, "sellerCommission": None,
+            "canTrade": True, "canWithdraw": True, "canDeposit": True, "updateTime": None, "accountType": "SPOT",
+            "balances": balances, "permissions": ["SPOT"],
+        }  # fmt: skip
+
+    def trade_fee(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst = self.names.inst(params)
+        data = {"makerCommission": inst.maker_fee, "takerCommission": inst.taker_fee}
+        return {"data": data, "code": 0, "msg": "success", "timestamp": _ms()}
+
+    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst = self.names.inst(params)
+        kind, side = params.get("type", "").upper(), params.get("side", "").upper()
+        if kind not in _TYPES or side not in ("BUY", "SELL"):
+            raise _Reject(-1128, "Combination of optional parameters invalid.")
+        order_type, tif, post_only = _TYPES[kind]
+        order = self.ctx.engine.place(
+            api_key,
+            inst.symbol,
+            Side.BUY if side == "BUY" else Side.SELL,
+            order_type,
+            quantity=_num(params, "quantity"),
+            price=_num(params, "price"),
+            time_in_force=tif,
+            quote_quantity=_num(params, "quoteOrderQty"),
+            client_order_id=params.get("newClientOrderId"),
+            post_only=post_only,
+        )
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        # MEXC acknowledges a new order without its status or fills: ask GET /api/v3/order for those.
+        return {
+            "symbol": self.names.wire[inst.symbol], "orderId": str(order.order_id), "orderListId": -1,
+            "price": _f(order.price, pd), "origQty": _f(order.quantity, qd), "type": kind, "side": side,
+            "transactTime": order.created,
+        }  # fmt: skip
+
+    def _find(self, params: dict[str, str]) -> tuple[Instrument, int | None, str | None]:
+        inst = self.names.inst(params)
+        oid, cid = params.get("orderId"), params.get("origClientOrderId")
+        if not oid and not cid:
+            raise _Reject(700004, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null")
+        if oid and not oid.isdigit():
+            raise VenueError(ErrorKind.UNKNOWN_ORDER, f"order {oid} does not exist")
+        return inst, int(oid) if oid else None, cid
+
+    def cancel(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst, oid, cid = self._find(params)
+        order = self.ctx.engine.cancel(api_key, inst.symbol, oid, cid)
+        return {"origClientOrderId": order.client_order_id, **self._order_json(order, inst)}
+
+    def get_order(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst, oid, cid = self._find(params)
+        return self._order_json(self.ctx.engine.get_order(api_key, inst.symbol, oid, cid), inst)
+
+    def open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
+        symbol = self.names.inst(params).symbol if "symbol" in params else None
+        orders = self.ctx.engine.open_orders(api_key, symbol)
+        return [self._order_json(o, self.ctx.instruments[o.symbol]) for o in orders]
+
+    def _order_json(self, o: VenueOrder, inst: Instrument) -> dict[str, Any]:
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        return {
+            "symbol": self.names.wire[inst.symbol], "orderId": str(o.order_id), "orderListId": -1,
+            "clientOrderId": o.client_order_id, "price": _f(o.price, pd), "origQty": _f(o.quantity, qd),
+            "executedQty": _f(o.filled, qd), "cummulativeQuoteQty": _f(o.quote_filled), "status": _rest_status(o),
+            "timeInForce": None, "type": _wire_type(o), "side": o.side.value.upper(), "stopPrice": None,
+            "icebergQty": None, "time": o.created, "updateTime": o.updated, "isWorking": True,
+            "origQuoteOrderQty": _f(o.quote_quantity),
+        }  # fmt: skip
+
+    def new_listen_key(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        key = secrets.token_hex(32)
+        self.listen_keys[key] = api_key
+        return {"listenKey": key}
+
+    def keep_listen_key(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        key = params.get("listenKey", "")
+        if self.listen_keys.get(key) != api_key:
+            raise _Reject(730002, "Your input param is invalid")
+        return {"listenKey": key}
+
+    def close_listen_key(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        key = self._keep_listen_key(params, api_key)["listenKey"]
+        del self.listen_keys[key]
+        return {"listenKey": key}
+
+
 class MexcProtocol:
     """MEXC spot: REST under /api/v3 (and /api/v1/contract for ccxt's swap listing), websockets on /ws."""
 
@@ -96,9 +281,9 @@ class MexcProtocol:
 
     def __init__(self, ctx: ExchangeContext) -> None:
         self.ctx = ctx
-        self.wire = {sym: inst.base + inst.quote for sym, inst in ctx.instruments.items()}
-        self.unified = {w: s for s, w in self.wire.items()}
-        self.listen_keys: dict[str, str] = {}  # listenKey -> api key
+        names = _Names(ctx)
+        self.wire = names.wire
+        self.public, self.private = _PublicRest(names), _PrivateRest(names)
         self._last_balance: dict[tuple[str, str], tuple[float, float]] = {}
 
     @property
@@ -110,25 +295,25 @@ class MexcProtocol:
         return {"base_url": f"{origin}/mexc", "websocket_url": f"{ws}/mexc/ws"}
 
     def routes(self) -> list[web.RouteDef]:
-        public, signed = self._public, self._signed
+        public, signed, pub, priv = self._public, self._signed, self.public, self.private
         return [
             web.get("/api/v3/ping", public(lambda p, k: {})),
             web.get("/api/v3/time", public(lambda p, k: {"serverTime": _ms()})),
-            web.get("/api/v3/exchangeInfo", public(self._exchange_info)),
-            web.get("/api/v3/depth", public(self._depth)),
-            web.get("/api/v3/ticker/24hr", public(self._ticker)),
-            web.get("/api/v3/aggTrades", public(self._agg_trades)),
-            web.get("/api/v3/trades", public(self._trades)),
+            web.get("/api/v3/exchangeInfo", public(pub.exchange_info)),
+            web.get("/api/v3/depth", public(pub.depth)),
+            web.get("/api/v3/ticker/24hr", public(pub.ticker)),
+            web.get("/api/v3/aggTrades", public(pub.agg_trades)),
+            web.get("/api/v3/trades", public(pub.trades)),
             web.get("/api/v1/contract/detail", public(lambda p, k: {"success": True, "code": 0, "data": []})),
-            web.get("/api/v3/account", signed(self._account)),
-            web.get("/api/v3/tradeFee", signed(self._trade_fee)),
-            web.post("/api/v3/order", signed(self._create)),
-            web.delete("/api/v3/order", signed(self._cancel)),
-            web.get("/api/v3/order", signed(self._get_order)),
-            web.get("/api/v3/openOrders", signed(self._open_orders)),
-            web.post("/api/v3/userDataStream", signed(self._new_listen_key)),
-            web.put("/api/v3/userDataStream", signed(self._keep_listen_key)),
-            web.delete("/api/v3/userDataStream", signed(self._close_listen_key)),
+            web.get("/api/v3/account", signed(priv.account)),
+            web.get("/api/v3/tradeFee", signed(priv.trade_fee)),
+            web.post("/api/v3/order", signed(priv.create)),
+            web.delete("/api/v3/order", signed(priv.cancel)),
+            web.get("/api/v3/order", signed(priv.get_order)),
+            web.get("/api/v3/openOrders", signed(priv.open_orders)),
+            web.post("/api/v3/userDataStream", signed(priv.new_listen_key)),
+            web.put("/api/v3/userDataStream", signed(priv.keep_listen_key)),
+            web.delete("/api/v3/userDataStream", signed(priv.close_listen_key)),
             web.get("/ws", self._ws),
         ]
 
@@ -172,207 +357,6 @@ class MexcProtocol:
             raise _Reject(700003, "Timestamp for this request is outside of the recvWindow.")
         return params, api_key
 
-    def _inst(self, params: dict[str, str]) -> Instrument:
-        symbol = self.unified.get(params.get("symbol", "").upper())
-        if symbol is None:
-            raise _Reject(-1121, "Invalid symbol.")
-        return self.ctx.instruments[symbol]
-
-    # ------------------------------------------------------------------ public REST
-
-    def _exchange_info(self, params: dict[str, str], _: str) -> dict[str, Any]:
-        symbols = [_symbol_info(self.wire[s], i) for s, i in self.ctx.instruments.items()]
-        return {"timezone": "CST", "serverTime": _ms(), "rateLimits": [], "exchangeFilters": [], "symbols": symbols}
-
-    def _depth(self, params: dict[str, str], _: str) -> dict[str, Any]:
-        inst = self._inst(params)
-        snap = self.ctx.book(inst.symbol).snapshot(min(int(params.get("limit", 100)), 5000))
-        pd, qd = inst.price_decimals, inst.qty_decimals
-        return {
-            "lastUpdateId": snap.seq,
-            "bids": [[_f(p, pd), _f(q, qd)] for p, q in snap.bids],
-            "asks": [[_f(p, pd), _f(q, qd)] for p, q in snap.asks],
-            "timestamp": snap.timestamp,
-        }
-
-    def _ticker(self, params: dict[str, str], _: str) -> Any:
-        if "symbol" in params:
-            return self._ticker_of(self._inst(params))
-        return [self._ticker_of(inst) for inst in self.ctx.instruments.values()]
-
-    def _ticker_of(self, inst: Instrument) -> dict[str, Any]:
-        book = self.ctx.book(inst.symbol)
-        bid = (book.sorted_bids(1) or [(0.0, 0.0)])[0]
-        ask = (book.sorted_asks(1) or [(0.0, 0.0)])[0]
-        trades = self.ctx.trades(inst.symbol)
-        prices = [t.price for t in trades] or [inst.round_price((bid[0] + ask[0]) / 2)]
-        first, last = prices[0], prices[-1]
-        pd, qd = inst.price_decimals, inst.qty_decimals
-        now = _ms()
-        return {
-            "symbol": self.wire[inst.symbol],
-            "priceChange": _f(last - first, pd),
-            "priceChangePercent": _f((last - first) / first if first else 0.0, 6),  # a fraction on MEXC
-            "prevClosePrice": _f(first, pd),
-            "lastPrice": _f(last, pd),
-            "bidPrice": _f(bid[0], pd),
-            "bidQty": _f(bid[1], qd),
-            "askPrice": _f(ask[0], pd),
-            "askQty": _f(ask[1], qd),
-            "openPrice": _f(first, pd),
-            "highPrice": _f(max(prices), pd),
-            "lowPrice": _f(min(prices), pd),
-            "volume": _f(sum(t.qty for t in trades), qd),
-            "quoteVolume": _f(sum(t.qty * t.price for t in trades)),
-            "openTime": trades[0].timestamp if trades else now - 86_400_000,
-            "closeTime": now,
-            "count": len(trades),
-        }
-
-    def _recent(self, params: dict[str, str]) -> tuple[Instrument, list[PublicTrade]]:
-        inst = self._inst(params)
-        return inst, self.ctx.trades(inst.symbol, min(int(params.get("limit", 500)), 1000))
-
-    def _agg_trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
-        inst, trades = self._recent(params)
-        pd, qd = inst.price_decimals, inst.qty_decimals
-        return [
-            {"a": t.trade_id, "f": None, "l": None, "p": _f(t.price, pd), "q": _f(t.qty, qd), "T": t.timestamp,
-             "m": t.side == "sell", "M": True}
-            for t in trades
-        ]  # fmt: skip
-
-    def _trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
-        inst, trades = self._recent(params)
-        pd, qd = inst.price_decimals, inst.qty_decimals
-        return [
-            {"id": t.trade_id, "price": _f(t.price, pd), "qty": _f(t.qty, qd), "quoteQty": _f(t.price * t.qty),
-             "time": t.timestamp, "isBuyerMaker": t.side == "sell", "isBestMatch": True,
-             "tradeType": "ASK" if t.side == "sell" else "BID"}
-            for t in trades
-        ]  # fmt: skip
-
-    # ------------------------------------------------------------------ private REST
-
-    def _account(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        account = self.ctx.engine.account(api_key)
-        balances = [
-            {"asset": a, "free": _f(b.free), "locked": _f(b.locked), "available": _f(b.free)}
-            for a, b in account.balances.items()
-            if b.free or b.locked
-        ]
-        return {
-            "makerCommission": None,
-            "takerCommission": None,
-            "buyerCommission": None,
-            "sellerCommission": None,
-            "canTrade": True,
-            "canWithdraw": True,
-            "canDeposit": True,
-            "updateTime": None,
-            "accountType": "SPOT",
-            "balances": balances,
-            "permissions": ["SPOT"],
-        }
-
-    def _trade_fee(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        inst = self._inst(params)
-        data = {"makerCommission": inst.maker_fee, "takerCommission": inst.taker_fee}
-        return {"data": data, "code": 0, "msg": "success", "timestamp": _ms()}
-
-    def _create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        inst = self._inst(params)
-        kind, side = params.get("type", "").upper(), params.get("side", "").upper()
-        if kind not in _TYPES or side not in ("BUY", "SELL"):
-            raise _Reject(-1128, "Combination of optional parameters invalid.")
-        order_type, tif, post_only = _TYPES[kind]
-        order = self.ctx.engine.place(
-            api_key,
-            inst.symbol,
-            Side.BUY if side == "BUY" else Side.SELL,
-            order_type,
-            quantity=_num(params, "quantity"),
-            price=_num(params, "price"),
-            time_in_force=tif,
-            quote_quantity=_num(params, "quoteOrderQty"),
-            client_order_id=params.get("newClientOrderId"),
-            post_only=post_only,
-        )
-        pd, qd = inst.price_decimals, inst.qty_decimals
-        # MEXC acknowledges a new order without its status or fills: ask GET /api/v3/order for those.
-        return {
-            "symbol": self.wire[inst.symbol],
-            "orderId": str(order.order_id),
-            "orderListId": -1,
-            "price": _f(order.price, pd),
-            "origQty": _f(order.quantity, qd),
-            "type": kind,
-            "side": side,
-            "transactTime": order.created,
-        }
-
-    def _find(self, params: dict[str, str]) -> tuple[Instrument, int | None, str | None]:
-        inst = self._inst(params)
-        oid, cid = params.get("orderId"), params.get("origClientOrderId")
-        if not oid and not cid:
-            raise _Reject(700004, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null")
-        if oid and not oid.isdigit():
-            raise VenueError(ErrorKind.UNKNOWN_ORDER, f"order {oid} does not exist")
-        return inst, int(oid) if oid else None, cid
-
-    def _cancel(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        inst, oid, cid = self._find(params)
-        order = self.ctx.engine.cancel(api_key, inst.symbol, oid, cid)
-        return {"origClientOrderId": order.client_order_id, **self._order_json(order, inst)}
-
-    def _get_order(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        inst, oid, cid = self._find(params)
-        return self._order_json(self.ctx.engine.get_order(api_key, inst.symbol, oid, cid), inst)
-
-    def _open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
-        symbol = self._inst(params).symbol if "symbol" in params else None
-        orders = self.ctx.engine.open_orders(api_key, symbol)
-        return [self._order_json(o, self.ctx.instruments[o.symbol]) for o in orders]
-
-    def _order_json(self, o: VenueOrder, inst: Instrument) -> dict[str, Any]:
-        pd, qd = inst.price_decimals, inst.qty_decimals
-        return {
-            "symbol": self.wire[inst.symbol],
-            "orderId": str(o.order_id),
-            "orderListId": -1,
-            "clientOrderId": o.client_order_id,
-            "price": _f(o.price, pd),
-            "origQty": _f(o.quantity, qd),
-            "executedQty": _f(o.filled, qd),
-            "cummulativeQuoteQty": _f(o.quote_filled),
-            "status": _rest_status(o),
-            "timeInForce": None,
-            "type": _wire_type(o),
-            "side": o.side.value.upper(),
-            "stopPrice": None,
-            "icebergQty": None,
-            "time": o.created,
-            "updateTime": o.updated,
-            "isWorking": True,
-            "origQuoteOrderQty": _f(o.quote_quantity),
-        }
-
-    def _new_listen_key(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        key = secrets.token_hex(32)
-        self.listen_keys[key] = api_key
-        return {"listenKey": key}
-
-    def _keep_listen_key(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        key = params.get("listenKey", "")
-        if self.listen_keys.get(key) != api_key:
-            raise _Reject(730002, "Your input param is invalid")
-        return {"listenKey": key}
-
-    def _close_listen_key(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
-        key = self._keep_listen_key(params, api_key)["listenKey"]
-        del self.listen_keys[key]
-        return {"listenKey": key}
-
     # ------------------------------------------------------------------ websocket
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
@@ -381,7 +365,7 @@ class MexcProtocol:
         async def on_open(conn: Connection) -> None:
             if listen_key is None:
                 return
-            api_key = self.listen_keys.get(listen_key)
+            api_key = self.private.listen_keys.get(listen_key)
             if api_key is None:
                 await conn.send("Invalid listen key")
                 await conn.ws.close()
@@ -433,15 +417,10 @@ class MexcProtocol:
             if not self.ctx.hub.subscribers(topic):
                 continue
             body = depth_pb.PublicAggreDepthsV3Api(
-                asks=[depth_pb.PublicAggreDepthV3ApiItem(price=_f(p, pd), quantity=_f(q, qd)) for p, q in delta.asks],
-                bids=[depth_pb.PublicAggreDepthV3ApiItem(price=_f(p, pd), quantity=_f(q, qd)) for p, q in delta.bids],
-                eventType=f"{DEPTH}@{freq}",
-                fromVersion=str(delta.prev_seq + 1),
-                toVersion=str(delta.seq),
-            )
-            frame = wrapper_pb.PushDataV3ApiWrapper(
-                channel=topic, symbol=wire, sendTime=delta.timestamp, publicAggreDepths=body
-            )
+                asks=_depth_items(delta.asks, pd, qd), bids=_depth_items(delta.bids, pd, qd),
+                eventType=f"{DEPTH}@{freq}", fromVersion=str(delta.prev_seq + 1), toVersion=str(delta.seq),
+            )  # fmt: skip
+            frame = _frame(topic, wire, delta.timestamp, publicAggreDepths=body)
             await self._push(topic, frame)
 
     async def on_trade(self, symbol: str, trade: PublicTrade) -> None:
@@ -451,13 +430,11 @@ class MexcProtocol:
             if not self.ctx.hub.subscribers(topic):
                 continue
             item = deals_pb.PublicAggreDealsV3ApiItem(
-                price=_f(trade.price, inst.price_decimals),
-                quantity=_f(trade.qty, inst.qty_decimals),
-                tradeType=2 if trade.side == "sell" else 1,
-                time=trade.timestamp,
-            )
+                price=_f(trade.price, inst.price_decimals), quantity=_f(trade.qty, inst.qty_decimals),
+                tradeType=2 if trade.side == "sell" else 1, time=trade.timestamp,
+            )  # fmt: skip
             body = deals_pb.PublicAggreDealsV3Api(deals=[item], eventType=f"{DEALS}@{freq}")
-            frame = wrapper_pb.PushDataV3ApiWrapper(channel=topic, symbol=wire, sendTime=_ms(), publicAggreDeals=body)
+            frame = _frame(topic, wire, _ms(), publicAggreDeals=body)
             await self._push(topic, frame)
 
     async def on_order_event(self, event: OrderEvent) -> None:
@@ -465,27 +442,18 @@ class MexcProtocol:
         inst = self.ctx.instruments[o.symbol]
         pd, qd = inst.price_decimals, inst.qty_decimals
         body = orders_pb.PrivateOrdersV3Api(
-            id=str(o.order_id),
-            clientId=o.client_order_id,
-            price=_f(o.price, pd) if o.price is not None else "",
-            quantity=_f(o.quantity, qd),
+            id=str(o.order_id), clientId=o.client_order_id, price=_f(o.price, pd) if o.price is not None else "",
+            quantity=_f(o.quantity, qd), avgPrice=_f(o.average, pd),
             amount=_f((o.price or 0.0) * o.quantity if o.price is not None else o.quote_quantity),
-            avgPrice=_f(o.average, pd),
-            orderType=_WS_TYPE[_wire_type(o)],
-            tradeType=1 if o.side is Side.BUY else 2,
+            orderType=_WS_TYPE[_wire_type(o)], tradeType=1 if o.side is Side.BUY else 2,
             isMaker=bool(fill and fill.maker),
-            remainAmount=_f(max(o.locked, 0.0)),
-            remainQuantity=_f(o.remaining, qd),
-            cumulativeQuantity=_f(o.filled, qd),
-            cumulativeAmount=_f(o.quote_filled),
-            status=_WS_STATUS.get(o.status, 5 if o.filled > 0 else 4),
-            createTime=o.created,
-        )
+            remainAmount=_f(max(o.locked, 0.0)), remainQuantity=_f(o.remaining, qd),
+            cumulativeQuantity=_f(o.filled, qd), cumulativeAmount=_f(o.quote_filled),
+            status=_WS_STATUS.get(o.status, 5 if o.filled > 0 else 4), createTime=o.created,
+        )  # fmt: skip
         if fill is not None:
             body.lastDealQuantity = _f(fill.qty, qd)
-        frame = wrapper_pb.PushDataV3ApiWrapper(
-            channel=ORDERS, symbol=self.wire[o.symbol], sendTime=o.updated, privateOrders=body
-        )
+        frame = _frame(ORDERS, self.wire[o.symbol], o.updated, privateOrders=body)
         await self._push(ORDERS, frame, event.api_key)
 
     async def on_balance_event(self, event: BalanceEvent) -> None:
@@ -493,18 +461,11 @@ class MexcProtocol:
             free, locked = self._last_balance.get((event.api_key, asset), (bal.free, bal.locked))
             self._last_balance[(event.api_key, asset)] = (bal.free, bal.locked)
             body = account_pb.PrivateAccountV3Api(
-                vcoinName=asset,
-                coinId=asset,
-                balanceAmount=_f(bal.free),
-                balanceAmountChange=_f(bal.free - free),
-                frozenAmount=_f(bal.locked),
-                frozenAmountChange=_f(bal.locked - locked),
-                type="ENTRUST",
+                vcoinName=asset, coinId=asset, balanceAmount=_f(bal.free), balanceAmountChange=_f(bal.free - free),
+                frozenAmount=_f(bal.locked), frozenAmountChange=_f(bal.locked - locked), type="ENTRUST",
                 time=event.timestamp,
-            )
-            frame = wrapper_pb.PushDataV3ApiWrapper(
-                channel=ACCOUNT, createTime=event.timestamp, sendTime=_ms(), privateAccount=body
-            )
+            )  # fmt: skip
+            frame = _frame(ACCOUNT, None, _ms(), createTime=event.timestamp, privateAccount=body)
             await self._push(ACCOUNT, frame, event.api_key)
 
 
@@ -516,6 +477,17 @@ def _error_response(exc: _Reject | VenueError) -> web.Response:
         code, msg = _ERRORS.get(exc.kind, (-1128, "Combination of optional parameters invalid."))
         return web.json_response({"code": code, "msg": f"{msg} ({exc.message})"}, status=400)
     return web.json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
+
+
+def _frame(channel: str, symbol: str | None, send_time: int, **body: Any) -> wrapper_pb.PushDataV3ApiWrapper:
+    """One push as MEXC wraps it: channel, symbol, send time and exactly one body."""
+    if symbol is not None:
+        body["symbol"] = symbol
+    return wrapper_pb.PushDataV3ApiWrapper(channel=channel, sendTime=send_time, **body)
+
+
+def _depth_items(levels: list[tuple[float, float]], pd: int, qd: int) -> list[Any]:
+    return [depth_pb.PublicAggreDepthV3ApiItem(price=_f(p, pd), quantity=_f(q, qd)) for p, q in levels]
 
 
 def _rest_status(o: VenueOrder) -> str:
@@ -543,29 +515,15 @@ def _num(params: dict[str, str], key: str) -> float | None:
 
 
 def _symbol_info(wire: str, inst: Instrument) -> dict[str, Any]:
+    """ccxt reads precision as 10**-baseAssetPrecision / 10**-quoteAssetPrecision, minimums from baseSizePrecision
+    (amount) and quoteAmountPrecision (cost)."""
     pd, qd = inst.price_decimals, inst.qty_decimals
     return {
-        "symbol": wire,
-        "status": "1",
-        "baseAsset": inst.base,
-        "baseAssetPrecision": qd,  # ccxt: amount precision 10**-baseAssetPrecision
-        "quoteAsset": inst.quote,
-        "quotePrecision": pd,
-        "quoteAssetPrecision": pd,  # ccxt: price precision 10**-quoteAssetPrecision
-        "baseCommissionPrecision": qd,
-        "quoteCommissionPrecision": pd,
-        "orderTypes": ["LIMIT", "MARKET", "LIMIT_MAKER"],
-        "isSpotTradingAllowed": True,
-        "isMarginTradingAllowed": False,
-        "quoteAmountPrecision": _f(inst.min_notional, 2),  # ccxt: limits.cost.min
-        "baseSizePrecision": _f(inst.min_qty, qd),  # ccxt: limits.amount.min
-        "permissions": ["SPOT"],
-        "filters": [],
-        "maxQuoteAmount": "2000000",
-        "makerCommission": _f(inst.maker_fee),
-        "takerCommission": _f(inst.taker_fee),
-        "quoteAmountPrecisionMarket": _f(inst.min_notional, 2),
-        "maxQuoteAmountMarket": "100000",
-        "fullName": inst.base,
-        "tradeSideType": 1,
-    }
+        "symbol": wire, "status": "1", "baseAsset": inst.base, "baseAssetPrecision": qd, "quoteAsset": inst.quote,
+        "quotePrecision": pd, "quoteAssetPrecision": pd, "baseCommissionPrecision": qd, "quoteCommissionPrecision": pd,
+        "orderTypes": ["LIMIT", "MARKET", "LIMIT_MAKER"], "isSpotTradingAllowed": True, "isMarginTradingAllowed": False,
+        "quoteAmountPrecision": _f(inst.min_notional, 2), "baseSizePrecision": _f(inst.min_qty, qd),
+        "permissions": ["SPOT"], "filters": [], "maxQuoteAmount": "2000000", "makerCommission": _f(inst.maker_fee),
+        "takerCommission": _f(inst.taker_fee), "quoteAmountPrecisionMarket": _f(inst.min_notional, 2),
+        "maxQuoteAmountMarket": "100000", "fullName": inst.base, "tradeSideType": 1,
+    }  # fmt: skip

@@ -1,0 +1,165 @@
+"""Kraken spot: ccxt id ``kraken`` (websocket v2). Kraken names BTC XBT/XXBT; ccxt unifies it to BTC.
+
+ccxt leaves Kraken's CRC32 book checksum off (and its own check crashes), so ``KrakenPro`` verifies every book
+message against the local top 10 and fails the watch with ``ChecksumMismatch`` on a disagreement. It also reads the
+fill (``cum_qty``) of v2 executions, which ccxt drops, so live order updates carry partial fills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import ccxt.pro
+
+from arbkit.exchanges.book_feed import ChecksumMismatch
+from arbkit.exchanges.components import (
+    CcxtPrivateSpotRest,
+    CcxtPrivateSpotWebsocket,
+    CcxtPublicSpotRest,
+    CcxtPublicSpotWebsocket,
+)
+from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.structs import ExchangeEnum
+
+_sending: set[asyncio.Future[Any]] = set()  # keeps fire-and-forget unsubscribes referenced until sent
+
+
+def _decimals(step: Any) -> int:
+    return max(0, -int(Decimal(str(step)).normalize().as_tuple().exponent))
+
+
+def _digits(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}".replace(".", "").lstrip("0")
+
+
+def kraken_checksum(bids: Any, asks: Any, price_decimals: int, qty_decimals: int) -> int:
+    """CRC32 of the top 10 asks then bids, each price and quantity without its point and leading zeros."""
+    rows = [*asks[:10], *bids[:10]]
+    return zlib.crc32("".join(_digits(r[0], price_decimals) + _digits(r[1], qty_decimals) for r in rows).encode())
+
+
+class _Held:
+    """Stands in for a ccxt client while ccxt applies a book message, holding back the result until it is checked."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.resolved: list[tuple[Any, str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def resolve(self, result: Any, message_hash: str) -> None:
+        self.resolved.append((result, message_hash))
+
+
+class KrakenPro(ccxt.pro.kraken):
+    """ccxt.pro's kraken plus the book checksum, a book sequence, and fills and balances on the private streams."""
+
+    def handle_order_book(self, client: Any, message: dict[str, Any]) -> None:
+        first = (message.get("data") or [{}])[0]
+        symbol = first.get("symbol")
+        if message.get("type") == "update" and symbol not in self.orderbooks:
+            return  # dropped after a mismatch: wait for the fresh snapshot
+        held = _Held(client)
+        super().handle_order_book(held, message)
+        book = self.orderbooks.get(symbol)
+        expected = first.get("checksum")
+        if book is not None and expected is not None:
+            precision = self.market(symbol)["precision"]
+            pd, qd = _decimals(precision["price"]), _decimals(precision["amount"])
+            local = kraken_checksum(book["bids"], book["asks"], pd, qd)
+            if local != int(expected):
+                self._drop_book(client, symbol, f"checksum {local} != {expected}")
+                return
+            book["nonce"] = _sequence(first)
+        for result, message_hash in held.resolved:
+            client.resolve(result, message_hash)
+
+    def _drop_book(self, client: Any, symbol: str, reason: str) -> None:
+        """Fail the watch and unsubscribe, so the next watch subscribes again and starts from a snapshot."""
+        message_hash = self.get_message_hash("orderbook", None, symbol)
+        subscription = client.subscriptions.pop(message_hash, None)
+        self.orderbooks.pop(symbol, None)
+        params: dict[str, Any] = {"channel": "book", "symbol": [symbol]}
+        limit = subscription.get("limit") if isinstance(subscription, dict) else None
+        if limit:
+            params["depth"] = limit
+        task = asyncio.ensure_future(
+            client.send({"method": "unsubscribe", "params": params, "req_id": self.request_id()})
+        )
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+        client.reject(ChecksumMismatch(f"kraken {symbol}: book {reason}"), message_hash)
+
+    def handle_message(self, client: Any, message: dict[str, Any]) -> None:
+        super().handle_message(client, message)
+        if message.get("channel") == "executions" and (message.get("data") or [{}])[0].get("exec_type") == "trade":
+            self.handle_orders(client, message)  # ccxt routes fills to my-trades only
+
+    def parse_ws_order(self, order: dict[str, Any], market: Any = None) -> Any:
+        parsed = super().parse_ws_order(order, market)
+        filled, amount = self.safe_number(order, "cum_qty"), parsed.get("amount")
+        if filled is not None:
+            parsed["filled"] = filled
+            parsed["remaining"] = None if amount is None else max(amount - filled, 0.0)
+        return parsed
+
+    def handle_balance(self, client: Any, message: dict[str, Any]) -> None:
+        """v2 balances carry totals only, so a total counts as free here (REST BalanceEx has the hold split)."""
+        super().handle_balance(client, message)
+        spot = self.balance.get("spot", {})
+        for code, account in list(spot.items()):
+            if isinstance(account, dict) and account.get("total") is not None and account.get("free") is None:
+                account["used"] = 0.0
+                account["free"] = account["total"]
+                spot.setdefault("free", {})[code] = account["free"]
+                spot.setdefault("used", {})[code] = 0.0
+
+
+def _sequence(data: dict[str, Any]) -> int | None:
+    """The local venue's book sequence id when it sends one, else the update's timestamp in microseconds."""
+    if data.get("venue_seq") is not None:
+        return int(data["venue_seq"])
+    stamp = data.get("timestamp")
+    if not stamp:
+        return None
+    return int(datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp() * 1_000_000)
+
+
+KRAKEN_SPEC = ExchangeSpec(
+    name="kraken",
+    ccxt_id="kraken",
+    exchange=ExchangeEnum.KRAKEN,
+    urls=(
+        UrlRoute("public", UrlSource.REST),
+        UrlRoute("private", UrlSource.REST),
+        UrlRoute("ws.publicV2", UrlSource.WS),
+        UrlRoute("ws.privateV2", UrlSource.PRIVATE_WS),
+    ),
+    options={"adjustForTimeDifference": False},
+    has_off=(),  # Assets names XXBT/XBT -> BTC, XXDG -> DOGE for every currency ccxt's table misses
+    pro_class=KrakenPro,
+    ws_book_limit=100,  # Kraken books come in depths 10/25/100/500/1000; 100 covers any configured book_depth
+    default_fees=(0.0025, 0.004),
+    default_private_ws="wss://ws-auth.kraken.com/v2",
+)
+
+
+class KrakenPublicSpotRestInterface(CcxtPublicSpotRest):
+    spec = KRAKEN_SPEC
+
+
+class KrakenPrivateSpotRestInterface(CcxtPrivateSpotRest):
+    spec = KRAKEN_SPEC
+
+
+class KrakenPublicSpotWebsocket(CcxtPublicSpotWebsocket):
+    spec = KRAKEN_SPEC
+
+
+class KrakenPrivateSpotWebsocket(CcxtPrivateSpotWebsocket):
+    spec = KRAKEN_SPEC
