@@ -338,7 +338,6 @@ class CcxtPrivateSpotWebsocket(BasePrivateSpotWebsocket):
         self._orders: Listeners[OrderUpdate] = Listeners(f"{config.name} orders")
         self._balances: Listeners[BalanceUpdate] = Listeners(f"{config.name} balances")
         self._tasks: list[asyncio.Task[None]] = []
-        self._live = {"orders": asyncio.Event(), "balance": asyncio.Event()}
 
     async def connect(self) -> None:
         if self._tasks:
@@ -356,16 +355,17 @@ class CcxtPrivateSpotWebsocket(BasePrivateSpotWebsocket):
         await self.ccxt.call("subscribe private streams", self._subscribed(self.ccxt.config.request_timeout))
 
     async def _subscribed(self, timeout: float) -> None:
-        """Wait until ccxt has sent both private subscriptions (its futures exist), so no later event is missed."""
+        """Wait until ccxt's private connection is open with its subscriptions sent, so no later event is missed."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            clients = getattr(self.ccxt.client, "clients", None) or {}
-            if all(ev.is_set() for ev in self._live.values()) or any(
-                getattr(c, "connected", None) is not None and c.connected.done() and c.subscriptions
-                for c in clients.values()
-            ):
-                await asyncio.sleep(0.05)
+            known = (getattr(self.ccxt.client, "clients", None) or {}).values()
+            clients = [c for c in known if c.connecting or c.connection is not None]  # ones ccxt actually dialled
+            if clients and all(c.connected.done() and not c.connected.exception() and c.subscriptions for c in clients):
+                await asyncio.sleep(0.05)  # the server handles the subscribe message
                 return
+            failed = next((t for t in self._tasks if t.done()), None)
+            if failed is not None:
+                failed.result()  # a stream that died at once says why
             await asyncio.sleep(0.01)
         raise ccxt.RequestTimeout("private websocket did not connect in time")
 
@@ -398,14 +398,12 @@ class CcxtPrivateSpotWebsocket(BasePrivateSpotWebsocket):
         failures = 0
         while True:
             try:
-                self._live[what].set()
                 await step()
                 failures = 0
             except asyncio.CancelledError:
                 raise
             except ccxt.BaseError as exc:
                 failures += 1
-                self._live[what].clear()
                 log.warning("%s private %s stream: %s; reconnecting", self.ccxt.name, what, str(exc)[:200])
                 cap = min(cfg.reconnect_backoff_max, cfg.reconnect_backoff_initial * 2 ** (failures - 1))
                 await asyncio.sleep(cap)
