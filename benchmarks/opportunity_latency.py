@@ -71,7 +71,8 @@ async def main() -> None:
     pairs = len(session.scanner.pairs()) if session.scanner else 0
     print(f"{len(names)} venues x {len(SYMBOLS)} pairs ({pairs} ordered venue pairs), "
           f"{updates / args.seconds:,.0f} book updates/s, {len(samples):,} samples")
-    print(f"update -> evaluated/emitted (arbkit's own time): p50 {p50:7.1f} us   p99 {p99:7.1f} us   (target p99 < 1000 us)")
+    print(f"update -> evaluated/emitted (arbkit's own time): p50 {p50:7.1f} us   p99 {p99:7.1f} us"
+          "   (target p99 < 1000 us)")
     floor = _floor_us()
     print(f"bare 3-level evaluation, same run: {floor:5.2f} us; p50 / floor = {p50 / floor:5.1f}")
 

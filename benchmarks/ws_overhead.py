@@ -17,10 +17,10 @@ import time
 from _venue_process import venue_process
 
 from arbkit.config import ExchangeConfig
-from arbkit.venue.attach import venue_speaks
 from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.factory import EXCHANGE_REST_MAP, get_composite_implementation
 from arbkit.structs import ExchangeEnum, Symbol
+from arbkit.venue.attach import venue_speaks
 
 SYMBOL = Symbol.parse("BTC/USDT")
 async def bare(cfg: ExchangeConfig, window: float) -> tuple[int, float]:

@@ -29,6 +29,20 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--refresh", type=float, default=1.0, help="seconds between table redraws (default: 1)")
     scan.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
 
+    record = sub.add_parser("record", help="record books, health and opportunities to Parquet (local venue by default)")
+    record.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
+    record.add_argument("--out", default="recordings/", help="output directory (default: recordings/)")
+    record.add_argument(
+        "--live", action="store_true", help="use the config's real exchange URLs, not the local venue"
+    )
+    record.add_argument(
+        "--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)"
+    )
+    record.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
+    record.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")
+    record.add_argument("--depth", type=int, default=20, help="book levels recorded per side (default: 20)")
+    record.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
+
     venue = sub.add_parser("venue", help="run the local venue server until Ctrl-C")
     venue.add_argument(
         "--exchanges", default="binance,gateio", help="comma-separated (default: binance,gateio)"
@@ -54,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from arbkit.cli.scan import run_scan
 
             return asyncio.run(run_scan(args))
+        if args.command == "record":
+            from arbkit.cli.record import run_record
+
+            return asyncio.run(run_record(args))
         from arbkit.venue.server import serve
 
         exchanges = [e.strip().lower() for e in args.exchanges.split(",") if e.strip()]

@@ -1,8 +1,8 @@
-"""MEXC spot: ccxt id ``mexc``. Books arrive as protobuf frames; ccxt does no version-continuity check, so this adds one.
+"""MEXC spot: ccxt id ``mexc``. Books come as protobuf frames; ccxt checks no version continuity, so this does.
 
-ccxt.pro's mexc keeps the book nonce at a delta's ``fromVersion`` and never compares it with the previous delta's
-``toVersion``: a skipped push would silently corrupt the book. ``MexcPro`` tracks ``toVersion`` and fails the watch
-with ``SequenceGap`` on a jump, so the book feed resubscribes and re-snapshots.
+ccxt.pro's mexc keeps the book nonce at a push's ``fromVersion`` and never compares it with the previous push's
+``toVersion``: a skipped push would silently corrupt the book. ``MexcPro`` keeps the nonce at ``toVersion`` and
+fails the watch with ``SequenceGap`` on a jump, so the book feed resubscribes and re-snapshots.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class MexcPro(ccxt.pro.mexc):
         # (ccxt reads the third and never resets the book on a resubscribe).
         for channel in str(message.get("msg", "")).split(","):
             parts = channel.split("@")
+            if not channel.startswith("spot@public.") or parts[-1] not in (self.markets_by_id or {}):
+                continue  # a refusal or another channel: no book to reset
             symbol = self.safe_symbol(parts[-1])
             book = self.orderbooks.setdefault(symbol, self.order_book({}))
             book["nonce"] = None
@@ -71,15 +73,31 @@ class MexcPro(ccxt.pro.mexc):
                 return
         super().handle_order_book(client, message)
 
+    def get_cache_index(self, orderbook: Any, cache: list[Any]) -> int:
+        # The first buffered push that carries changes after the snapshot (toVersion > lastUpdateId); -1 = the
+        # snapshot is older than the buffer, fetch another. ccxt compares fromVersion only and so drops the
+        # push whose range straddles the snapshot.
+        nonce = self.safe_integer(orderbook, "nonce")
+        first = self.safe_integer(cache[0], "fromVersion") if cache else None
+        if nonce is None or first is None or first > nonce + 1:
+            return -1
+        return next((i for i, d in enumerate(cache) if (self.safe_integer(d, "toVersion") or 0) > nonce), len(cache))
+
     def handle_book_delta(self, orderbook: Any, delta: Any) -> None:
+        first, last = self.safe_integer(delta, "fromVersion"), self.safe_integer(delta, "toVersion")
+        if first is None or last is None:
+            super().handle_book_delta(orderbook, delta)
+            return
         before = orderbook["nonce"]
-        first = self.safe_integer(delta, "fromVersion")
-        last = self.safe_integer(delta, "toVersion")
-        if before is not None and first is not None and first > before + 1:  # a gap inside the buffered pushes
+        if before is not None and last <= before:
+            return  # already in the book
+        if before is not None and first > before + 1:  # a gap inside the buffered pushes
             raise SequenceGap(f"mexc: buffered push starts at {first}, book is at {before}")
-        super().handle_book_delta(orderbook, delta)
-        if last is not None and first is not None and (before is None or first >= before):
-            orderbook["nonce"] = last  # the book now reflects everything up to toVersion
+        # Levels carry their latest quantity over [fromVersion, toVersion]: applying a range that overlaps the book
+        # is exact, and the book is then at toVersion.
+        self.handle_bookside_delta(orderbook["asks"], self.safe_list(delta, "asks", []))
+        self.handle_bookside_delta(orderbook["bids"], self.safe_list(delta, "bids", []))
+        orderbook["nonce"] = last
 
     def parse_ws_order_status(self, status: Any, market: Any = None) -> Any:
         # status 5 is "partially filled, then canceled": ccxt calls it closed, which reads as filled.

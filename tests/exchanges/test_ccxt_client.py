@@ -9,7 +9,6 @@ import pytest
 from arbkit.config import ExchangeConfig
 from arbkit.exchanges.ccxt_client import build_client, is_loopback
 from arbkit.exchanges.factory import EXCHANGE_REST_MAP
-from arbkit.structs import ExchangeEnum
 
 SPECS = {key[0].value: cls.spec for key, cls in EXCHANGE_REST_MAP.items() if not key[1]}
 

@@ -11,6 +11,7 @@ import pytest
 
 from arbkit.errors import ConfigurationError, OrderNotFoundError
 from arbkit.exchanges import factory
+from arbkit.exchanges.book_feed import SequenceGap
 from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.mexc import MEXC_SPEC, MexcPro, MexcPublicSpotWebsocket
 from arbkit.structs import BookState, OrderStatus, OrderUpdate, Side, Symbol
@@ -61,6 +62,26 @@ def test_missing_protobuf_is_a_clear_configuration_error(
     assert "\n" not in str(info.value)
 
 
+def test_version_ranges_apply_across_the_snapshot_and_gaps_raise() -> None:
+    """Real MEXC aggregates pushes over version ranges: a range that straddles the snapshot still applies."""
+    pro = MexcPro()
+
+    def push(first: int, last: int, price: str) -> dict[str, object]:
+        level = {"price": price, "quantity": "1"}
+        return {"fromVersion": str(first), "toVersion": str(last), "bids": [level], "asks": []}
+
+    book = pro.order_book({"bids": [[100.0, 1.0]], "asks": [[101.0, 1.0]], "nonce": 10})
+    cache = [push(5, 7, "90"), push(8, 12, "99"), push(13, 15, "98")]
+    assert pro.get_cache_index(book, cache) == 1
+    assert pro.get_cache_index(book, [push(12, 14, "99")]) == -1, "snapshot older than the buffer"
+    pro.handle_book_deltas(book, cache[1:])
+    assert book["nonce"] == 15 and [p for p, _ in book["bids"]] == [100.0, 99.0, 98.0]
+    pro.handle_book_delta(book, push(9, 15, "97"))  # already in the book: ignored
+    assert [p for p, _ in book["bids"]] == [100.0, 99.0, 98.0]
+    with pytest.raises(SequenceGap, match="starts at 17, book is at 15"):
+        pro.handle_book_delta(book, push(17, 18, "96"))
+
+
 async def test_gap_resyncs_the_live_book(mexc_venue: LocalVenue) -> None:
     ws = MexcPublicSpotWebsocket(mexc_venue.exchange_config("mexc"))
     try:
@@ -89,7 +110,7 @@ async def test_unknown_order_and_partial_cancel_through_the_composite(mexc_venue
         await private.init()
         updates: list[OrderUpdate] = []
         private.add_order_listener(updates.append)
-        with pytest.raises(OrderNotFoundError, match="^mexc: fetch order 424242 BTC/USDT failed: OrderNotFound"):
+        with pytest.raises(OrderNotFoundError, match=r"^mexc: fetch order 424242 BTC/USDT failed: OrderNotFound"):
             await private.get_order(BTC, "424242")
         ask_price, ask_qty = mexc_venue.book("mexc", str(BTC)).asks[0]
         partial = await private.place_limit_order(BTC, Side.BUY, round(ask_qty + 0.01, 5), ask_price)

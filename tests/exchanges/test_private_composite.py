@@ -67,11 +67,11 @@ async def test_private_composite_trades_against_the_venue(venue: LocalVenue, nam
         qty = round_to(level_qty * 1.5 + 20 * step, step)
         partial = await private.place_limit_order(BTC, Side.BUY, qty, round_to(best_ask, tick))
         fetched = await private.get_order(BTC, partial.order_id)
-        venue.resume()
         assert 0 < fetched.filled < fetched.quantity
         assert fetched.status is OrderStatus.PARTIALLY_FILLED
         await wait_for(lambda: any(u.order.order_id == partial.order_id and u.order.filled > 0 for u in updates))
         await private.cancel_order(BTC, partial.order_id)
+        venue.resume()
 
         # A marketable IOC-like market order fills completely.
         market = await private.place_market_order(BTC, Side.SELL, round_to(0.001, step))

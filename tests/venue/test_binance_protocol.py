@@ -147,18 +147,21 @@ async def test_skip_sequence_raises_checksum_error_then_resyncs(
 
 
 async def test_drop_connections_then_reconnect(binance: ccxtpro.binance, local_venue: LocalVenue) -> None:
-    await binance.watch_order_book(SYM)
-    assert await local_venue.drop_connections("binance") >= 1
+    await asyncio.wait_for(binance.watch_order_book(SYM), 2)
+    assert await asyncio.wait_for(local_venue.drop_connections("binance"), 2) >= 1
     book = None
-    for _ in range(5):
+    for k in range(5):
         try:
-            book = await binance.watch_order_book(SYM)
+            book = await asyncio.wait_for(binance.watch_order_book(SYM), 2)
             break
         except ccxt.NetworkError:
             await asyncio.sleep(0.02)
+        except asyncio.TimeoutError:
+            hub = local_venue.context("binance").hub
+            raise AssertionError(f"DBG k={k} conns={[(c.closed, c.topics) for c in hub.connections]} clients={ {u: (c.connection is not None and c.connection.closed, list(c.subscriptions), list(c.futures)) for u, c in binance.clients.items()} }")
     assert book is not None and same_book(book, local_venue)
     for _ in range(5):
-        book = await binance.watch_order_book(SYM)
+        book = await asyncio.wait_for(binance.watch_order_book(SYM), 2)
     assert same_book(book, local_venue)
 
 

@@ -90,7 +90,7 @@ async def test_public_rest_passes_ccxt_validators(mexc: Any, mexc_venue: LocalVe
     for trade in trades:
         check_trade(mexc, {}, "fetchTrades", trade, SYM, now, True)
     raw = await mexc.fetch_trades(SYM, params={"method": "spotPublicGetTrades"})
-    assert [t["price"] for t in raw] == [t["price"] for t in trades]
+    assert [t["price"] for t in raw][: len(trades)] == [t["price"] for t in trades]  # newer trades may follow
     assert len(await mexc.fetch_tickers()) == 5
     assert (await mexc.fetch_time()) == pytest.approx(now, abs=5000)
 
@@ -176,7 +176,7 @@ async def test_watch_order_book_equals_venue_history(mexc: Any, mexc_venue: Loca
 async def test_plain_ccxt_misses_a_gap_and_mexc_pro_raises_it(mexc_venue: LocalVenue) -> None:
     plain, pro = mexc_client(mexc_venue), mexc_client(mexc_venue, MexcPro)
     try:
-        await asyncio.gather(plain.watch_order_book(SYM), pro.watch_order_book(SYM))
+        await asyncio.wait_for(asyncio.gather(plain.watch_order_book(SYM), pro.watch_order_book(SYM)), 5)
         skipped = mexc_venue.book("mexc", SYM).seq + 1  # the next push (or one still queued) is not sent
         mexc_venue.skip_sequence("mexc", SYM)
         with pytest.raises(SequenceGap, match="push starts at"):

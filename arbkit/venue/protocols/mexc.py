@@ -281,7 +281,7 @@ class MexcProtocol:
 
     def __init__(self, ctx: ExchangeContext) -> None:
         self.ctx = ctx
-        names = _Names(ctx)
+        self.names = names = _Names(ctx)
         self.wire = names.wire
         self.public, self.private = _PublicRest(names), _PrivateRest(names)
         self._last_balance: dict[tuple[str, str], tuple[float, float]] = {}
@@ -398,7 +398,7 @@ class MexcProtocol:
         if channel in (ORDERS, ACCOUNT):
             return "api_key" in conn.state
         parts = channel.split("@")
-        return len(parts) == 4 and f"{parts[0]}@{parts[1]}" in (DEPTH, DEALS) and parts[3] in self.unified
+        return len(parts) == 4 and f"{parts[0]}@{parts[1]}" in (DEPTH, DEALS) and parts[3] in self.names.unified
 
     async def _push(self, topic: str, frame: wrapper_pb.PushDataV3ApiWrapper, api_key: str | None = None) -> None:
         targets = [c for c in self.ctx.hub.subscribers(topic) if api_key is None or c.state.get("api_key") == api_key]
