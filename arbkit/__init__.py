@@ -36,6 +36,9 @@ _EXPORTS: dict[str, str] = {
     "OpportunityEvent": "arbkit.arbitrage.lifecycle",
     "make_spec": "arbkit.arbitrage.evaluate",
     "evaluate_books": "arbkit.arbitrage.evaluate",
+    "Recorder": "arbkit.recording",
+    "Replayer": "arbkit.recording",
+    "replay": "arbkit.recording",
 }
 _EXPORTS.update(dict.fromkeys(("book_frame", "books_frame", "top_of_book_frame", "spread_frame", "resample",
                                "opportunities_frame", "lifecycles_frame", "health_frame", "depth_chart",

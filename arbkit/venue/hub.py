@@ -35,10 +35,11 @@ class Connection:
 
     _ids = itertools.count(1)
 
-    def __init__(self, ws: web.WebSocketResponse, path: str) -> None:
+    def __init__(self, ws: web.WebSocketResponse, path: str, transport: asyncio.BaseTransport | None = None) -> None:
         self.id = next(self._ids)
         self.ws = ws
         self.path = path
+        self.transport = transport
         self.topics: set[str] = set()
         self.state: dict[str, Any] = {}
 
@@ -84,7 +85,7 @@ class Hub:
         """
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        conn = Connection(ws, request.path)
+        conn = Connection(ws, request.path, request.transport)
         self.connections.add(conn)
         try:
             if on_open is not None:
@@ -121,13 +122,22 @@ class Hub:
             sent += await conn.send(data)
         return sent
 
-    async def drop_all(self) -> int:
-        """Fault: close every websocket of this exchange (clients see a disconnect)."""
+    async def drop_all(self, graceful: bool = False) -> int:
+        """Fault: cut every websocket of this exchange; returns how many.
+
+        By default the TCP connection is aborted (a network drop: no close frame). ``graceful`` sends a close
+        frame (1001) instead; ccxt 4.5.90 handles that close twice, and a watch issued in between can leave
+        two live clients on one URL, so the abort is the default.
+        """
         conns = list(self.connections)
         for conn in conns:
+            if not graceful and conn.transport is not None:
+                conn.transport.abort()
+                continue
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.ws.close(code=1001, message=b"venue dropped connection"), 1.0)
         self.connections.difference_update(conns)
+        await asyncio.sleep(0)
         return len(conns)
 
     def stall(self, seconds: float) -> None:

@@ -96,13 +96,15 @@ class LocalVenue:
         host: str = "127.0.0.1",
         port: int = 0,
         history: int = 512,
+        market: Any = None,
     ) -> None:
+        """``market``: anything with SimulatedMarket's interface (e.g. a recording's ReplayMarket) to serve instead."""
         self.exchanges = [str(e).lower() for e in exchanges]
         classes = {name: load_protocol(name) for name in self.exchanges}
         self.update_interval = update_interval
         self.host = host
         self.port = port
-        self.market = SimulatedMarket(self.exchanges, seed=seed, history=history)
+        self.market = market if market is not None else SimulatedMarket(self.exchanges, seed=seed, history=history)
         self.paused = False
         self._pumps: dict[str, _Pump] = {}
         for name in self.exchanges:
