@@ -263,6 +263,20 @@ class BookHealth(msgspec.Struct, frozen=True):
     def is_healthy(self) -> bool:
         return self.state is BookState.LIVE and not self.crossed
 
+    def __repr__(self) -> str:
+        age = "-" if self.age_ms is None else f"{self.age_ms:.0f}ms"
+        error = f" last_error={self.last_error!r}" if self.last_error else ""
+        return (
+            f"BookHealth({self.exchange} {self.symbol} {self.state} seq={self.sequence} age={age} "
+            f"updates={self.updates} gaps={self.gaps} resyncs={self.resyncs} "
+            f"checksum_failures={self.checksum_failures} reconnects={self.reconnects}{error})"
+        )[:199]
+
+    def _repr_html_(self) -> str:
+        from arbkit.research.html import book_health_html
+
+        return book_health_html(self)
+
 
 class BookUpdate(msgspec.Struct, frozen=True):
     """What a public websocket hands to its consumer: the new book and its health."""

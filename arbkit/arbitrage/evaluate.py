@@ -103,6 +103,18 @@ class Opportunity(msgspec.Struct, frozen=True, gc=False):
     def key(self) -> tuple[str, str, str]:
         return (self.pair_id, self.buy_exchange, self.sell_exchange)
 
+    def __repr__(self) -> str:
+        return (
+            f"Opportunity({self.pair_id} buy {self.buy_exchange} @ {self.buy_vwap:.8g} sell {self.sell_exchange} "
+            f"@ {self.sell_vwap:.8g} qty={self.quantity:.8g} edge={self.edge_bps:.2f}bps "
+            f"profit={self.profit_quote:.6g})"
+        )
+
+    def _repr_html_(self) -> str:
+        from arbkit.research.html import opportunity_html
+
+        return opportunity_html(self)
+
 
 def common_step(a: float, b: float) -> float:
     """The finest quantity step that is a multiple of both steps (the coarser one when they nest)."""

@@ -30,6 +30,8 @@ _EXPORTS: dict[str, str] = {
     "order_book_html": "arbkit.research.html",
     "book_health_html": "arbkit.research.html",
     "opportunities_html": "arbkit.research.html",
+    "opportunity_html": "arbkit.research.html",
+    "session_html": "arbkit.research.html",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -126,7 +126,7 @@ class SimulatedMarket:
         for asset, price in self.reference.items():
             move = SIGMA * rng.gauss(0.0, 1.0)
             if rng.random() < JUMP_RATE:
-                move += rng.choice((-1.0, 1.0)) * rng.uniform(0.001, 0.003)
+                move += rng.choice((-1.0, 1.0)) * rng.uniform(0.002, 0.005)
             self.reference[asset] = price * (1.0 + move)
         now = time.time_ns() // 1_000_000
         out: list[tuple[str, str, BookDelta]] = []
@@ -177,7 +177,7 @@ class SimulatedMarket:
                 q.thin_left = rng.randint(20, 60)
             else:
                 q.fat_left = rng.randint(5, 30)
-                q.fat_bps = rng.choice((-1.0, 1.0)) * rng.uniform(4.0, 15.0)
+                q.fat_bps = rng.choice((-1.0, 1.0)) * rng.uniform(8.0, 45.0)
         q.basis = q.basis * 0.98 + rng.gauss(0.0, 0.15)
 
     def _quote(self, q: _Quoter, now: int) -> BookDelta:
@@ -193,13 +193,16 @@ class SimulatedMarket:
         extra_bid: Level | None = None
         extra_ask: Level | None = None
         if q.fat_left:
-            fat_price = round(mid * (1.0 + q.fat_bps / 1e4), pd)
+            # On the grid like every other level, so the opposite side is placed by integer index, never by a
+            # float division that can land exactly on the fat level and cross the book.
+            fat_idx = round(mid * (1.0 + q.fat_bps / 1e4) / grid)
+            fat_price = round(fat_idx * grid, pd)
             if q.fat_bps > 0:
                 extra_bid = (fat_price, q.unit * 0.5)
-                ask_idx = max(ask_idx, math.floor(fat_price / grid) + 1)
+                ask_idx = max(ask_idx, fat_idx + 1)
             else:
                 extra_ask = (fat_price, q.unit * 0.5)
-                bid_idx = min(bid_idx, math.ceil(fat_price / grid) - 1)
+                bid_idx = min(bid_idx, fat_idx - 1)
         scale = q.unit * (0.08 if q.thin_left else 1.0)
         bids = self._side(q.book.bids, bid_idx, -1, grid, pd, scale, p, rng)
         asks = self._side(q.book.asks, ask_idx, 1, grid, pd, scale, p, rng)

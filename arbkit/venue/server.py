@@ -269,9 +269,9 @@ class LocalVenue:
         self.context(name).book(symbol)
         self._pumps[name.lower()].skip.add(symbol)
 
-    async def drop_connections(self, name: str) -> int:
-        """Close every websocket of exchange ``name``; returns how many were closed."""
-        return await self.context(name).hub.drop_all()
+    async def drop_connections(self, name: str, graceful: bool = False) -> int:
+        """Cut every websocket of exchange ``name`` (TCP abort, or a close frame if ``graceful``); returns how many."""
+        return await self.context(name).hub.drop_all(graceful)
 
     def stall(self, name: str, seconds: float) -> None:
         """Keep the sockets of ``name`` open but send no market data for ``seconds`` (held, then released)."""

@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 from arbkit.arbitrage.evaluate import Opportunity
 from arbkit.config import ArbkitConfig, load_config
 from arbkit.research.charts import LiveChart
@@ -121,13 +119,11 @@ def test_opportunity_and_health_html_are_one_compact_line_or_row() -> None:
     assert book_health_html(HEALTH).count("<tr>") == 2
 
 
-@pytest.mark.xfail(reason="hook needed: BookHealth.__repr__/_repr_html_ in arbkit/structs.py", strict=False)
 def test_book_health_repr_is_compact() -> None:
     assert len(repr(HEALTH)) < 200
     assert HEALTH._repr_html_() == book_health_html(HEALTH)
 
 
-@pytest.mark.xfail(reason="hook needed: Opportunity.__repr__/_repr_html_ in arbkit/arbitrage/evaluate.py", strict=False)
 def test_opportunity_repr_is_compact() -> None:
     assert len(repr(OPP)) < 200
     assert OPP._repr_html_() == opportunity_html(OPP)

@@ -150,15 +150,12 @@ async def test_drop_connections_then_reconnect(binance: ccxtpro.binance, local_v
     await asyncio.wait_for(binance.watch_order_book(SYM), 2)
     assert await asyncio.wait_for(local_venue.drop_connections("binance"), 2) >= 1
     book = None
-    for k in range(5):
+    for _ in range(5):
         try:
             book = await asyncio.wait_for(binance.watch_order_book(SYM), 2)
             break
         except ccxt.NetworkError:
             await asyncio.sleep(0.02)
-        except asyncio.TimeoutError:
-            hub = local_venue.context("binance").hub
-            raise AssertionError(f"DBG k={k} conns={[(c.closed, c.topics) for c in hub.connections]} clients={ {u: (c.connection is not None and c.connection.closed, list(c.subscriptions), list(c.futures)) for u, c in binance.clients.items()} }")
     assert book is not None and same_book(book, local_venue)
     for _ in range(5):
         book = await asyncio.wait_for(binance.watch_order_book(SYM), 2)
