@@ -172,6 +172,10 @@ class LocalVenue:
                 f"local venue: exchange {name!r} is not served (serving: {', '.join(self._pumps)})"
             ) from None
 
+    def protocol(self, name: str) -> VenueProtocol:
+        """The protocol object serving ``name`` (for protocol-specific faults such as kraken's checksum)."""
+        return self._pumps[self.context(name).name].protocol
+
     def engine(self, name: str) -> MatchingEngine:
         return self.context(name).engine
 
