@@ -28,11 +28,12 @@ async def bare(cfg: ExchangeConfig, window: float) -> tuple[int, float]:
     spec = EXCHANGE_REST_MAP[(ExchangeEnum(cfg.name), False)].spec
     client = build_client(spec, cfg)
     try:
-        book = await client.watch_order_book(str(SYMBOL))
+        limit = spec.ws_book_limit  # the same subscription arbkit makes, so both sides do the same ccxt work
+        book = await client.watch_order_book(str(SYMBOL), limit)
         first = book["nonce"]
         cpu0, end = time.process_time(), time.monotonic() + window
         while time.monotonic() < end:
-            book = await client.watch_order_book(str(SYMBOL))
+            book = await client.watch_order_book(str(SYMBOL), limit)
         return book["nonce"] - first, time.process_time() - cpu0
     finally:
         await client.close()
@@ -70,7 +71,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--exchanges", default=",".join(n for n in ("binance", "gateio", "mexc", "kraken")
                                                             if venue_speaks(n)))
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--window", type=float, default=3.0)
     parser.add_argument("--interval", type=float, default=0.001, help="venue seconds between market steps")
     args = parser.parse_args()

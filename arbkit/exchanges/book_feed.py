@@ -35,6 +35,16 @@ class ChecksumMismatch(ccxt.ChecksumError):
     """Raised into ccxt's futures when the exchange's book checksum disagrees with the local book."""
 
 
+def fail_watch(exchange: Any, client: Any, symbol: str, message_hash: str, error: ccxt.ChecksumError) -> Any:
+    """For an exchange subclass that found a book wrong: drop ccxt's local book and subscription and fail the watch
+    with ``error``, so the feed counts it and the next watch subscribes again from a fresh snapshot.
+    Returns the dropped subscription (a venue that needs an explicit unsubscribe reads its parameters)."""
+    exchange.orderbooks.pop(symbol, None)
+    subscription = client.subscriptions.pop(message_hash, None)
+    client.reject(error, message_hash)
+    return subscription
+
+
 def reset_connections(client: Any, symbol: str, reason: str) -> int:
     """Fail and drop the ccxt websocket connection(s) that carry ``symbol`` so the next watch resubscribes."""
     clients = getattr(client, "clients", None) or {}
@@ -179,9 +189,7 @@ class BookFeed:
                 self._reconnects += 1
                 self._note_failure(BookState.DISCONNECTED, str(exc))
                 if self._cfg.reconnect_attempts and failures > self._cfg.reconnect_attempts:
-                    log.error(
-                        "%s %s: giving up after %d reconnects", self.exchange, self.symbol, failures - 1
-                    )
+                    log.error("%s %s: giving up after %d reconnects", self.exchange, self.symbol, failures - 1)
                     return
                 await self._backoff(failures)
                 continue
@@ -230,7 +238,5 @@ class BookFeed:
         self._note_failure(state, reason)
 
     async def _backoff(self, failures: int) -> None:
-        cap = min(
-            self._cfg.reconnect_backoff_max, self._cfg.reconnect_backoff_initial * (2 ** (failures - 1))
-        )
+        cap = min(self._cfg.reconnect_backoff_max, self._cfg.reconnect_backoff_initial * (2 ** (failures - 1)))
         await asyncio.sleep(self._rng.uniform(cap / 2.0, cap))

@@ -29,9 +29,7 @@ _MAP: tuple[tuple[type[Exception], type[errors.BaseExchangeError]], ...] = (
 )
 
 
-def translate(
-    exc: Exception, exchange: str, action: str, secrets: list[str | None] | None = None
-) -> Exception:
+def translate(exc: Exception, exchange: str, action: str, secrets: list[str | None] | None = None) -> Exception:
     """The arbkit error for a ccxt error (other exceptions are returned unchanged)."""
     if isinstance(exc, errors.ArbkitError) or not isinstance(exc, ccxt.BaseError):
         return exc
@@ -45,9 +43,7 @@ def translate(
     return target(None, f"{action} failed: {type(exc).__name__}: {detail}", exchange=exchange)
 
 
-async def guarded(
-    call: Awaitable[T], exchange: str, action: str, secrets: list[str | None] | None = None
-) -> T:
+async def guarded(call: Awaitable[T], exchange: str, action: str, secrets: list[str | None] | None = None) -> T:
     """Await a ccxt call, raising arbkit errors instead of ccxt's."""
     try:
         return await call

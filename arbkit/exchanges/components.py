@@ -74,9 +74,7 @@ class CcxtHandle:
         markets = await self.markets()
         market = markets.get(str(symbol))
         if market is None or market.get("spot") is False:
-            raise UnknownSymbolError(
-                None, f"symbol {symbol} is not listed ({len(markets)} spot markets)", self.name
-            )
+            raise UnknownSymbolError(None, f"symbol {symbol} is not listed ({len(markets)} spot markets)", self.name)
         return market
 
     def symbol_info(self, market: dict[str, Any]) -> SymbolInfo:
@@ -87,9 +85,7 @@ class CcxtHandle:
             await self.client.close()
 
 
-def _handle(
-    cls: Any, config: ExchangeConfig, private: bool, client: Any, spec: ExchangeSpec | None
-) -> CcxtHandle:
+def _handle(cls: Any, config: ExchangeConfig, private: bool, client: Any, spec: ExchangeSpec | None) -> CcxtHandle:
     chosen = spec or getattr(cls, "spec", None)
     if chosen is None:
         raise TypeError(f"{cls.__name__} needs an ExchangeSpec")
@@ -99,9 +95,7 @@ def _handle(
 class CcxtPublicSpotRest(BasePublicSpotRestInterface):
     spec: ClassVar[ExchangeSpec | None] = None
 
-    def __init__(
-        self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None
-    ) -> None:
+    def __init__(self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None) -> None:
         self.ccxt = _handle(type(self), config, False, client, spec)
 
     async def get_symbols_info(self, symbols: Iterable[Symbol] | None = None) -> dict[Symbol, SymbolInfo]:
@@ -114,16 +108,12 @@ class CcxtPublicSpotRest(BasePublicSpotRestInterface):
 
     async def get_orderbook(self, symbol: Symbol, limit: int | None = None) -> OrderBook:
         await self.ccxt.market(symbol)
-        raw = await self.ccxt.call(
-            f"order book {symbol}", self.ccxt.client.fetch_order_book(str(symbol), limit)
-        )
+        raw = await self.ccxt.call(f"order book {symbol}", self.ccxt.client.fetch_order_book(str(symbol), limit))
         return convert.order_book(self.ccxt.name, symbol, raw, limit)
 
     async def get_recent_trades(self, symbol: Symbol, limit: int = 100) -> list[Trade]:
         await self.ccxt.market(symbol)
-        raw = await self.ccxt.call(
-            f"trades {symbol}", self.ccxt.client.fetch_trades(str(symbol), None, limit)
-        )
+        raw = await self.ccxt.call(f"trades {symbol}", self.ccxt.client.fetch_trades(str(symbol), None, limit))
         return [convert.trade(self.ccxt.name, symbol, t) for t in raw]
 
     async def get_ticker(self, symbol: Symbol) -> Ticker:
@@ -138,9 +128,7 @@ class CcxtPublicSpotRest(BasePublicSpotRestInterface):
 class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
     spec: ClassVar[ExchangeSpec | None] = None
 
-    def __init__(
-        self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None
-    ) -> None:
+    def __init__(self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None) -> None:
         config.require_credentials()
         self.ccxt = _handle(type(self), config, True, client, spec)
 
@@ -174,15 +162,11 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
         info = self.ccxt.symbol_info(await self.ccxt.market(symbol))
         check_order(info, Side(side), quantity, None)
         action = f"market {side} {quantity} {symbol}"
-        raw = await self.ccxt.call(
-            action, self.ccxt.client.create_order(str(symbol), "market", str(side), quantity)
-        )
+        raw = await self.ccxt.call(action, self.ccxt.client.create_order(str(symbol), "market", str(side), quantity))
         return convert.order(self.ccxt.name, raw)
 
     async def cancel_order(self, symbol: Symbol, order_id: str) -> Order:
-        raw = await self.ccxt.call(
-            f"cancel {order_id} {symbol}", self.ccxt.client.cancel_order(order_id, str(symbol))
-        )
+        raw = await self.ccxt.call(f"cancel {order_id} {symbol}", self.ccxt.client.cancel_order(order_id, str(symbol)))
         if not raw.get("symbol") or not raw.get("side"):  # some venues answer a cancel with a bare id
             return await self.get_order(symbol, order_id)
         return convert.order(self.ccxt.name, raw)
@@ -195,9 +179,7 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
 
     async def get_open_orders(self, symbol: Symbol | None = None) -> list[Order]:
         target = None if symbol is None else str(symbol)
-        raw = await self.ccxt.call(
-            f"open orders {target or 'all'}", self.ccxt.client.fetch_open_orders(target)
-        )
+        raw = await self.ccxt.call(f"open orders {target or 'all'}", self.ccxt.client.fetch_open_orders(target))
         return [convert.order(self.ccxt.name, o) for o in raw]
 
     async def get_trading_fees(self, symbols: Iterable[Symbol]) -> dict[Symbol, TradingFee]:
@@ -228,9 +210,7 @@ class CcxtPublicSpotWebsocket(BasePublicSpotWebsocket):
 
     spec: ClassVar[ExchangeSpec | None] = None
 
-    def __init__(
-        self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None
-    ) -> None:
+    def __init__(self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None) -> None:
         self.ccxt = _handle(type(self), config, False, client, spec)
         self._feeds: dict[Symbol, BookFeed] = {}
         self._listeners: Listeners[BookUpdate] = Listeners(f"{config.name} books")
@@ -330,9 +310,7 @@ class CcxtPrivateSpotWebsocket(BasePrivateSpotWebsocket):
 
     spec: ClassVar[ExchangeSpec | None] = None
 
-    def __init__(
-        self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None
-    ) -> None:
+    def __init__(self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None) -> None:
         config.require_credentials()
         self.ccxt = _handle(type(self), config, True, client, spec)
         self._orders: Listeners[OrderUpdate] = Listeners(f"{config.name} orders")
@@ -345,12 +323,8 @@ class CcxtPrivateSpotWebsocket(BasePrivateSpotWebsocket):
         await self.ccxt.markets()
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(
-                self._loop("orders", self._watch_orders), name=f"arbkit-orders-{self.ccxt.name}"
-            ),
-            loop.create_task(
-                self._loop("balance", self._watch_balance), name=f"arbkit-balance-{self.ccxt.name}"
-            ),
+            loop.create_task(self._loop("orders", self._watch_orders), name=f"arbkit-orders-{self.ccxt.name}"),
+            loop.create_task(self._loop("balance", self._watch_balance), name=f"arbkit-balance-{self.ccxt.name}"),
         ]
         await self.ccxt.call("subscribe private streams", self._subscribed(self.ccxt.config.request_timeout))
 

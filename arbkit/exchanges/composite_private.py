@@ -101,9 +101,7 @@ class CompositePrivateSpotExchange:
         return self._remember(order)
 
     async def place_market_order(self, symbol: Symbol | str, side: Side | str, quantity: float) -> Order:
-        return self._remember(
-            await self._rest().place_market_order(Symbol.parse(symbol), Side(side), quantity)
-        )
+        return self._remember(await self._rest().place_market_order(Symbol.parse(symbol), Side(side), quantity))
 
     async def cancel_order(self, symbol: Symbol | str, order_id: str) -> Order:
         return self._remember(await self._rest().cancel_order(Symbol.parse(symbol), order_id))
@@ -160,6 +158,4 @@ class CompositePrivateSpotExchange:
         await self.close()
 
     def __repr__(self) -> str:
-        return (
-            f"CompositePrivateSpotExchange({self.name}, {self.status}, api_key={mask(self.config.api_key)!r})"
-        )
+        return f"CompositePrivateSpotExchange({self.name}, {self.status}, api_key={mask(self.config.api_key)!r})"

@@ -54,9 +54,7 @@ class CompositePublicSpotExchange:
                 self.unlisted = [s for s in wanted if s not in markets]
                 wanted = [s for s in wanted if s in markets]
                 if not wanted:
-                    raise UnknownSymbolError(
-                        None, f"lists none of {', '.join(map(str, self.unlisted))}", self.name
-                    )
+                    raise UnknownSymbolError(None, f"lists none of {', '.join(map(str, self.unlisted))}", self.name)
             await self.add_symbols(wanted, timeout)
         except BaseException:
             self.status = ExchangeStatus.ERROR
@@ -76,9 +74,7 @@ class CompositePublicSpotExchange:
         missing = await ws.wait_live(wanted, timeout)
         if missing:
             names = ", ".join(map(str, missing))
-            raise ExchangeNetworkError(
-                None, f"books not live after {timeout:g}s: {names}", exchange=self.name
-            )
+            raise ExchangeNetworkError(None, f"books not live after {timeout:g}s: {names}", exchange=self.name)
 
     async def remove_symbols(self, symbols: Iterable[Symbol | str]) -> None:
         _, ws = self._components()
@@ -100,9 +96,7 @@ class CompositePublicSpotExchange:
         sym = Symbol.parse(symbol)
         book = ws.book(sym)
         if book is None:
-            raise UnknownSymbolError(
-                None, f"no live book for {sym} (active: {self.active_symbols})", self.name
-            )
+            raise UnknownSymbolError(None, f"no live book for {sym} (active: {self.active_symbols})", self.name)
         return book
 
     def book(self, symbol: Symbol | str) -> OrderBook | None:

@@ -53,9 +53,7 @@ def _step(value: Any, precision_mode: int) -> float:
     return float(value)
 
 
-def symbol_info(
-    exchange: str, market: dict[str, Any], precision_mode: int, fees: tuple[float, float]
-) -> SymbolInfo:
+def symbol_info(exchange: str, market: dict[str, Any], precision_mode: int, fees: tuple[float, float]) -> SymbolInfo:
     limits = market.get("limits") or {}
     precision = market.get("precision") or {}
     maker = market.get("maker")
@@ -150,9 +148,7 @@ def balances(raw: dict[str, Any]) -> dict[str, AssetBalance]:
     return out
 
 
-def trading_fee(
-    exchange: str, symbol: Symbol, raw: dict[str, Any], fallback: tuple[float, float]
-) -> TradingFee:
+def trading_fee(exchange: str, symbol: Symbol, raw: dict[str, Any], fallback: tuple[float, float]) -> TradingFee:
     maker = raw.get("maker")
     taker = raw.get("taker")
     return TradingFee(

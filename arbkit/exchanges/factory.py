@@ -23,9 +23,7 @@ def _both(exchange: ExchangeEnum, public: type, private: type) -> dict[Key, type
 
 
 EXCHANGE_REST_MAP: dict[Key, type] = {
-    **_both(
-        ExchangeEnum.BINANCE, binance.BinancePublicSpotRestInterface, binance.BinancePrivateSpotRestInterface
-    ),
+    **_both(ExchangeEnum.BINANCE, binance.BinancePublicSpotRestInterface, binance.BinancePrivateSpotRestInterface),
     **_both(ExchangeEnum.GATEIO, gateio.GateioPublicSpotRestInterface, gateio.GateioPrivateSpotRestInterface),
     **_both(ExchangeEnum.MEXC, mexc.MexcPublicSpotRestInterface, mexc.MexcPrivateSpotRestInterface),
     **_both(ExchangeEnum.KRAKEN, kraken.KrakenPublicSpotRestInterface, kraken.KrakenPrivateSpotRestInterface),

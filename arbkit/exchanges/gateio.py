@@ -6,7 +6,7 @@ from typing import Any
 
 import ccxt.pro
 
-from arbkit.exchanges.book_feed import SequenceGap
+from arbkit.exchanges.book_feed import SequenceGap, fail_watch
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -29,14 +29,8 @@ class GateioPro(ccxt.pro.gate):
             book = self.orderbooks.get(symbol)
             nonce = None if book is None else book["nonce"]
             if nonce is not None and int(first) > nonce + 1:
-                message_hash = "orderbook:" + symbol
-                del self.orderbooks[symbol]
-                client.subscriptions.pop(
-                    message_hash, None
-                )  # the next watch subscribes again: a fresh full book
-                client.reject(
-                    SequenceGap(f"gate {symbol}: delta starts at {first}, book is at {nonce}"), message_hash
-                )
+                gap = SequenceGap(f"gate {symbol}: delta starts at {first}, book is at {nonce}")
+                fail_watch(self, client, symbol, "orderbook:" + symbol, gap)
                 return
         super().handle_new_spot_order_book(client, message)
 

@@ -41,9 +41,7 @@ def generic_spec(config: ExchangeConfig) -> ExchangeSpec:
     ccxt_id = config.ccxt_id or ""
     cls = getattr(ccxt.pro, ccxt_id, None)
     if cls is None:
-        raise ConfigurationError(
-            f"exchanges.{config.name}.ccxt_id: ccxt.pro has no websocket exchange {ccxt_id!r}"
-        )
+        raise ConfigurationError(f"exchanges.{config.name}.ccxt_id: ccxt.pro has no websocket exchange {ccxt_id!r}")
     instance = cls()
     hostname = str(getattr(instance, "hostname", "") or "")
     defaults = {k: v.replace("{hostname}", hostname) for k, v in _walk(instance.urls.get("api", {}))}

@@ -15,7 +15,7 @@ from typing import Any
 
 import ccxt.pro
 
-from arbkit.exchanges.book_feed import ChecksumMismatch
+from arbkit.exchanges.book_feed import ChecksumMismatch, fail_watch
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -86,8 +86,9 @@ class KrakenPro(ccxt.pro.kraken):
     def _drop_book(self, client: Any, symbol: str, reason: str) -> None:
         """Fail the watch and unsubscribe, so the next watch subscribes again and starts from a snapshot."""
         message_hash = self.get_message_hash("orderbook", None, symbol)
-        subscription = client.subscriptions.pop(message_hash, None)
-        self.orderbooks.pop(symbol, None)
+        subscription = fail_watch(
+            self, client, symbol, message_hash, ChecksumMismatch(f"kraken {symbol}: book {reason}")
+        )
         params: dict[str, Any] = {"channel": "book", "symbol": [symbol]}
         limit = subscription.get("limit") if isinstance(subscription, dict) else None
         if limit:
@@ -97,7 +98,6 @@ class KrakenPro(ccxt.pro.kraken):
         )
         _sending.add(task)
         task.add_done_callback(_sending.discard)
-        client.reject(ChecksumMismatch(f"kraken {symbol}: book {reason}"), message_hash)
 
     def handle_message(self, client: Any, message: dict[str, Any]) -> None:
         super().handle_message(client, message)

@@ -13,7 +13,7 @@ import ccxt
 import ccxt.pro
 
 from arbkit.errors import ConfigurationError
-from arbkit.exchanges.book_feed import SequenceGap
+from arbkit.exchanges.book_feed import SequenceGap, fail_watch
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -66,10 +66,9 @@ class MexcPro(ccxt.pro.mexc):
             nonce = None if book is None else book["nonce"]
             first = self.safe_integer(data, "fromVersion")
             if nonce is not None and first is not None and first > nonce + 1:
-                message_hash = "orderbook:" + symbol
-                self.orderbooks[symbol] = self.order_book({})
-                client.subscriptions.pop(message_hash, None)  # the next watch subscribes again: a fresh book
-                client.reject(SequenceGap(f"mexc {symbol}: push starts at {first}, book is at {nonce}"), message_hash)
+                gap = SequenceGap(f"mexc {symbol}: push starts at {first}, book is at {nonce}")
+                fail_watch(self, client, symbol, "orderbook:" + symbol, gap)
+                self.orderbooks[symbol] = self.order_book({})  # ccxt's mexc handlers expect a book to exist
                 return
         super().handle_order_book(client, message)
 
