@@ -209,6 +209,7 @@ def _expand(value: Any, env: Mapping[str, str], path: str) -> Any:
 
 
 def _substitute(text: str, env: Mapping[str, str], path: str) -> str:
+    """Expand ``${VAR}`` / ``${VAR:default}``; an unset variable without a default becomes empty."""
     start = text.find("${")
     while start != -1:
         end = text.find("}", start)
@@ -217,8 +218,6 @@ def _substitute(text: str, env: Mapping[str, str], path: str) -> str:
                 f"{path}: malformed ${{...}} pattern {text[start:]!r} (no closing brace)"
             )
         start = text.find("${", end)
-    if "$" in _VAR.sub("", text) and "${" in _VAR.sub("", text):
-        raise ConfigurationError(f"{path}: malformed ${{...}} pattern in {text!r}")
 
     def replace(match: re.Match[str]) -> str:
         body = match.group(1)
@@ -230,9 +229,6 @@ def _substitute(text: str, env: Mapping[str, str], path: str) -> str:
         return env.get(name) or default
 
     return _VAR.sub(replace, text)
-
-
-_STR_FIELDS = ("base_url", "websocket_url", "testnet_base_url", "ccxt_id")
 
 
 def _exchange_entry(name: str, entry: Any) -> ExchangeConfig:

@@ -7,26 +7,19 @@ recorded order, and returns the opportunity events its scanner produced.
 
 from __future__ import annotations
 
-from arbkit.recording.recorder import (
+from arbkit.recording.reader import RecordedUpdate, load_updates, scan_dataset
+from arbkit.recording.recorder import Recorder
+from arbkit.recording.replay import Replayer, ReplayResult, opportunity_keys, replay
+from arbkit.recording.replay_market import ReplayMarket
+from arbkit.recording.schemas import (
     BOOK_SCHEMA,
     DATASETS,
     HEALTH_SCHEMA,
     META_FILE,
     OPPORTUNITY_SCHEMA,
-    Recorder,
     RecordingMeta,
     dataset_glob,
     read_meta,
-)
-from arbkit.recording.replay import (
-    RecordedUpdate,
-    Replayer,
-    ReplayMarket,
-    ReplayResult,
-    load_updates,
-    opportunity_keys,
-    replay,
-    scan_dataset,
 )
 
 __all__ = [

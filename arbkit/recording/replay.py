@@ -1,14 +1,9 @@
 """Replay a recording through the local venue, over the same wire protocols, to a fresh Session.
 
-``ReplayMarket`` stands in for the SimulatedMarket: for each recorded book update, in recorded order, it makes the
-venue book of that exchange/symbol equal to the recorded top-N levels (the diff goes through ``VenueBook.apply``,
-so every protocol streams it with its sequence ids and checksums). One extra level is kept just beyond the
-recorded depth and its size toggled on every update: clients keep exactly N levels, so they never see it, but
-every recorded update becomes exactly one venue delta and one client update, as it was live.
-
-Lock-step mode applies one update, then waits until the client composite's book has reached that venue sequence
-id before the next, so the scanner sees the updates in the recorded interleaving across venues and reproduces
-the recorded opportunities. Real-time mode plays the updates at their recorded pace (times ``speed``).
+A ``ReplayMarket`` (see ``replay_market``) serves the recorded books to the venue. Lock-step mode applies one
+update, then waits until the client composite's book has reached that venue sequence id before the next, so the
+scanner sees the updates in the recorded interleaving across venues and reproduces the recorded opportunities.
+Real-time mode plays the updates at their recorded pace (times ``speed``).
 """
 
 from __future__ import annotations
@@ -16,250 +11,22 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Literal, Self
 
 import msgspec
-import numpy as np
 import polars as pl
 
 from arbkit.arbitrage.config import ArbitrageConfig
 from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent, OpportunityLifecycle
 from arbkit.config import ArbkitConfig, WebsocketConfig
 from arbkit.errors import ArbkitError
-from arbkit.recording.recorder import dataset_glob, read_meta
-from arbkit.structs import BookUpdate, Level, Symbol
-from arbkit.venue.book import BookDelta, VenueBook
-from arbkit.venue.instruments import Instrument, instruments
-from arbkit.venue.market import PublicTrade
+from arbkit.recording.reader import load_updates
+from arbkit.recording.replay_market import Key, ReplayMarket
+from arbkit.recording.schemas import read_meta
+from arbkit.structs import BookUpdate, Symbol
 
-__all__ = [
-    "RecordedUpdate",
-    "ReplayMarket",
-    "ReplayResult",
-    "Replayer",
-    "load_updates",
-    "opportunity_keys",
-    "replay",
-    "scan_dataset",
-]
-
-Key = tuple[str, str]  # (exchange, symbol)
-
-
-class RecordedUpdate(msgspec.Struct, frozen=True):
-    """One recorded book update: its top-N levels (bids descending, asks ascending) and where it came from."""
-
-    update_id: int
-    exchange: str
-    symbol: str
-    ts: int
-    received_ms: float
-    sequence: int | None
-    bids: list[Level]
-    asks: list[Level]
-
-
-def scan_dataset(recording_dir: str | os.PathLike[str], dataset: str = "books") -> pl.LazyFrame:
-    """One recorded dataset (``books``, ``health`` or ``opportunities``) as a lazy frame."""
-    return pl.scan_parquet(dataset_glob(recording_dir, dataset), hive_partitioning=True)
-
-
-def load_updates(
-    recording_dir: str | os.PathLike[str],
-    exchanges: Iterable[str] | None = None,
-    symbols: Iterable[str | Symbol] | None = None,
-) -> list[RecordedUpdate]:
-    """The recorded book updates in recorded order (``update_id``), optionally for some exchanges/symbols only."""
-    lf = scan_dataset(recording_dir)
-    if exchanges is not None:
-        lf = lf.filter(pl.col("exchange").is_in([e.lower() for e in exchanges]))
-    if symbols is not None:
-        lf = lf.filter(pl.col("symbol").is_in([str(Symbol.parse(s)) for s in symbols]))
-    df = (
-        lf.select(
-            "update_id",
-            "exchange",
-            "symbol",
-            pl.col("ts").dt.epoch("ms"),
-            pl.col("received").dt.epoch("us"),
-            "sequence",
-            is_bid=pl.col("side") == "bid",
-            price="price",
-            size="size",
-            level="level",
-        )
-        .sort("update_id", "is_bid", "level")
-        .collect()
-    )
-    if df.height == 0:
-        return []
-    ids = df["update_id"].to_numpy()
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(ids)) + 1))
-    ends = np.append(starts[1:], df.height)
-    n_asks = (ends - starts) - np.add.reduceat(df["is_bid"].to_numpy().astype(np.int64), starts)
-    price, size = df["price"].to_list(), df["size"].to_list()
-    firsts = df[starts.tolist()]
-    out = []
-    for i, row in enumerate(firsts.iter_rows(named=True)):
-        start, split, end = int(starts[i]), int(starts[i] + n_asks[i]), int(ends[i])
-        out.append(
-            RecordedUpdate(
-                row["update_id"],
-                row["exchange"],
-                row["symbol"],
-                row["ts"],
-                row["received"] / 1000.0,
-                row["sequence"],
-                list(zip(price[split:end], size[split:end], strict=True)),
-                list(zip(price[start:split], size[start:split], strict=True)),
-            )
-        )
-    return out
-
-
-class ReplayMarket:
-    """The SimulatedMarket interface (``book``, ``books``, ``step``, trades) driven by a recording.
-
-    The first update of every exchange/symbol primes its book (the state the live scanner held when recording
-    began); the rest are applied by ``advance()`` (lock-step), by ``step()`` on a clock (real time), or not
-    at all while ``keepalive`` toggles only the hidden level so clients can connect.
-    """
-
-    def __init__(self, updates: Sequence[RecordedUpdate], depth: int = 20, history: int = 512) -> None:
-        self.depth = depth
-        self.exchanges = sorted({u.exchange for u in updates})
-        self._insts: dict[Key, Instrument] = {}
-        self._books: dict[Key, VenueBook] = {}
-        for exchange in self.exchanges:
-            for symbol, inst in instruments(exchange).items():
-                self._insts[(exchange, symbol)] = inst
-                self._books[(exchange, symbol)] = VenueBook(symbol, inst.price_decimals, inst.qty_decimals, history)
-        self._current: dict[Key, tuple[list[Level], list[Level]]] = {}
-        self._hidden: dict[Key, tuple[str, float, float]] = {}
-        self._queued: list[tuple[str, str, BookDelta]] = []
-        self.updates: list[RecordedUpdate] = []
-        for update in updates:
-            key = (update.exchange, update.symbol)
-            if key not in self._books:
-                raise ArbkitError(f"replay: the local venue does not list {update.symbol} on {update.exchange}")
-            if key in self._current:
-                self.updates.append(update)
-            else:
-                self._set(key, update.bids, update.asks, update.ts)
-        self._queued.clear()
-        self.position = 0
-        self.keepalive = False
-        self._clock: tuple[float, float, float] | None = None
-        self.steps = 0
-        self._tapes: dict[Key, deque[PublicTrade]] = {key: deque(maxlen=500) for key in self._books}
-        self._trade_ids: dict[Key, int] = dict.fromkeys(self._books, 0)
-        self._pending: list[tuple[str, str, PublicTrade]] = []
-
-    # ------------------------------------------------------------------ what the venue uses
-    def book(self, exchange: str, symbol: str) -> VenueBook:
-        return self._books[(exchange, symbol)]
-
-    def books(self, exchange: str) -> dict[str, VenueBook]:
-        return {sym: book for (ex, sym), book in self._books.items() if ex == exchange}
-
-    @property
-    def keys(self) -> list[Key]:
-        """The recorded (exchange, symbol) books."""
-        return list(self._current)
-
-    def step(self) -> list[tuple[str, str, BookDelta]]:
-        """The deltas since the last step: queued by ``advance``, due on the clock, or the keepalive toggles."""
-        self.steps += 1
-        if self._clock is not None:
-            self._apply_due()
-        elif self.keepalive:
-            now = int(time.time() * 1000)
-            for key, (bids, asks) in self._current.items():
-                self._set(key, bids, asks, now)
-        out, self._queued = self._queued, []
-        return out
-
-    def inject_dislocation(self, exchange: str, symbol: str, bps: float, steps: int) -> None:
-        raise ArbkitError("replay: the recording decides the books; dislocations cannot be injected")
-
-    def trades(self, exchange: str, symbol: str, limit: int = 500) -> list[PublicTrade]:
-        tape = self._tapes[(exchange, symbol)]
-        return list(tape)[-limit:] if limit > 0 else []
-
-    def record_trade(self, exchange: str, symbol: str, price: float, qty: float, side: str, ts: int) -> PublicTrade:
-        key = (exchange, symbol)
-        self._trade_ids[key] += 1
-        trade = PublicTrade(self._trade_ids[key], price, qty, side, ts)
-        self._tapes[key].append(trade)
-        self._pending.append((exchange, symbol, trade))
-        return trade
-
-    def drain_trades(self) -> list[tuple[str, str, PublicTrade]]:
-        pending, self._pending = self._pending, []
-        return pending
-
-    # ------------------------------------------------------------------ driving
-    @property
-    def done(self) -> bool:
-        return self.position >= len(self.updates)
-
-    def advance(self) -> tuple[RecordedUpdate, BookDelta] | None:
-        """Apply the next recorded update (queued for the next ``step``); None at the end."""
-        if self.done:
-            return None
-        update = self.updates[self.position]
-        self.position += 1
-        return update, self._set((update.exchange, update.symbol), update.bids, update.asks, update.ts)
-
-    def start_clock(self, speed: float = 1.0) -> None:
-        """From now on ``step()`` applies every update whose recorded time has come (``speed`` x real time)."""
-        first = self.updates[self.position].received_ms if not self.done else 0.0
-        self._clock = (time.monotonic(), first, speed)
-
-    def stop_clock(self) -> None:
-        self._clock = None
-
-    def _apply_due(self) -> None:
-        assert self._clock is not None
-        started, first, speed = self._clock
-        horizon = first + (time.monotonic() - started) * 1000.0 * speed
-        while not self.done and self.updates[self.position].received_ms <= horizon:
-            self.advance()
-
-    def _set(self, key: Key, bids: list[Level], asks: list[Level], ts: int) -> BookDelta:
-        """Make the venue book equal to ``bids``/``asks`` plus the hidden level; queue and return the delta."""
-        inst, book = self._insts[key], self._books[key]
-        pd = inst.price_decimals
-        target = ({round(p, pd): q for p, q in bids}, {round(p, pd): q for p, q in asks})
-        side, price, qty = self._hidden_level(key, bids, asks, inst)
-        target[0 if side == "bid" else 1][price] = qty
-        changes = [
-            [(p, 0.0) for p in current if p not in wanted] + list(wanted.items())
-            for current, wanted in zip((book.bids, book.asks), target, strict=True)
-        ]
-        delta = book.apply(changes[0], changes[1], ts)
-        self._current[key] = (bids, asks)
-        self._queued.append((key[0], key[1], delta))
-        return delta
-
-    def _hidden_level(
-        self, key: Key, bids: list[Level], asks: list[Level], inst: Instrument
-    ) -> tuple[str, float, float]:
-        """A level one tick beyond the deepest recorded one, on a side with N levels, its size toggled each time."""
-        if asks and (len(asks) >= self.depth or len(bids) < self.depth):
-            side, price = "ask", asks[-1][0] + inst.tick_size
-        elif bids:
-            side, price = "bid", bids[-1][0] - inst.tick_size
-        else:
-            side, price = "ask", inst.tick_size
-        price = round(price, inst.price_decimals)
-        one, two = inst.step_size, round(2 * inst.step_size, inst.qty_decimals)
-        previous = self._hidden.get(key)
-        qty = two if previous == (side, price, one) else one
-        self._hidden[key] = (side, price, qty)
-        return side, price, qty
+__all__ = ["ReplayResult", "Replayer", "opportunity_keys", "replay"]
 
 
 class _SequenceWatch:

@@ -3,20 +3,34 @@
 Taker orders consume book levels (the change goes out as a book delta); resting limit orders fill at their own
 price when the market later crosses them (``match_resting`` after each market step). Fees are charged in the
 asset received. Every refusal is a ``VenueError(kind, message)`` that a protocol maps to its own error code.
+The order, fill, balance and event types live in ``arbkit.venue.orders`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Mapping
-from enum import StrEnum
 
 import msgspec
 
 from arbkit.structs import OrderStatus, OrderType, Side, TimeInForce
-from arbkit.venue.book import BookDelta, VenueBook
+from arbkit.venue.book import VenueBook
 from arbkit.venue.instruments import Instrument
+from arbkit.venue.orders import (
+    Account,
+    Balance,
+    BalanceEvent,
+    BookChange,
+    EngineEvent,
+    ErrorKind,
+    ExecKind,
+    Fill,
+    OrderEvent,
+    VenueError,
+    VenueOrder,
+    clean_amount,
+    now_ms,
+)
 
 __all__ = [
     "STARTING_BALANCES",
@@ -43,149 +57,6 @@ STARTING_BALANCES: dict[str, float] = {
     "XRP": 100000.0,
     "DOGE": 500000.0,
 }
-
-
-class ErrorKind(StrEnum):
-    UNKNOWN_SYMBOL = "unknown_symbol"
-    PRECISION = "precision"  # price off the tick or quantity off the step
-    MIN_QTY = "min_qty"
-    MIN_NOTIONAL = "min_notional"
-    INSUFFICIENT_FUNDS = "insufficient_funds"
-    UNKNOWN_ORDER = "unknown_order"
-    UNKNOWN_ACCOUNT = "unknown_account"
-    INVALID = "invalid"  # missing or contradictory parameters
-    WOULD_TAKE = "would_take"  # a post-only order that would cross
-    DUPLICATE_ORDER = "duplicate_order"
-
-
-class VenueError(Exception):
-    """An order or query the engine refuses; ``kind`` is what protocols map to exchange error codes."""
-
-    def __init__(self, kind: ErrorKind, message: str) -> None:
-        self.kind = kind
-        self.message = message
-        super().__init__(f"{kind}: {message}")
-
-
-class ExecKind(StrEnum):
-    NEW = "new"
-    TRADE = "trade"
-    CANCELED = "canceled"
-    EXPIRED = "expired"
-
-
-class Balance(msgspec.Struct):
-    free: float = 0.0
-    locked: float = 0.0
-
-
-class VenueOrder(msgspec.Struct, kw_only=True):
-    """The engine's live order (mutable); events carry frozen-by-convention copies."""
-
-    order_id: int
-    client_order_id: str
-    symbol: str
-    side: Side
-    type: OrderType
-    time_in_force: TimeInForce
-    price: float | None
-    quantity: float
-    quote_quantity: float | None = None
-    post_only: bool = False
-    filled: float = 0.0
-    quote_filled: float = 0.0
-    fee: float = 0.0
-    fee_asset: str = ""
-    status: OrderStatus = OrderStatus.OPEN
-    created: int = 0
-    updated: int = 0
-    locked: float = 0.0  # amount still locked for this order (quote for buys, base for sells)
-
-    @property
-    def remaining(self) -> float:
-        return max(self.quantity - self.filled, 0.0)
-
-    @property
-    def average(self) -> float | None:
-        return self.quote_filled / self.filled if self.filled > 0 else None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
-
-
-class Fill(msgspec.Struct, frozen=True):
-    trade_id: int
-    order_id: int
-    symbol: str
-    side: Side
-    price: float
-    qty: float
-    quote_qty: float
-    fee: float
-    fee_asset: str
-    maker: bool
-    timestamp: int
-
-
-class OrderEvent(msgspec.Struct, frozen=True):
-    """An order changed: ``order`` is a copy taken at that moment, ``fill`` the fill that caused it if any."""
-
-    api_key: str
-    kind: ExecKind
-    order: VenueOrder
-    fill: Fill | None = None
-
-
-class BalanceEvent(msgspec.Struct, frozen=True):
-    """Balances of the assets that changed (full free/locked values)."""
-
-    api_key: str
-    balances: dict[str, Balance]
-    timestamp: int
-
-
-class BookChange(msgspec.Struct, frozen=True):
-    """Liquidity consumed by a fill: the delta already applied to the venue book."""
-
-    symbol: str
-    delta: BookDelta
-
-
-EngineEvent = OrderEvent | BalanceEvent | BookChange
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
-
-
-class Account:
-    """Balances and orders of one api key."""
-
-    def __init__(self, api_key: str, balances: Mapping[str, float]) -> None:
-        self.api_key = api_key
-        self.balances: dict[str, Balance] = {a: Balance(free=v) for a, v in balances.items()}
-        self.orders: dict[int, VenueOrder] = {}
-        self.fills: list[Fill] = []
-        self.touched: set[str] = set()
-
-    def balance(self, asset: str) -> Balance:
-        return self.balances.setdefault(asset, Balance())
-
-    def move(self, asset: str, free: float = 0.0, locked: float = 0.0) -> None:
-        bal = self.balance(asset)
-        bal.free = max(0.0, _clean(bal.free + free))
-        bal.locked = max(0.0, _clean(bal.locked + locked))
-        self.touched.add(asset)
-
-    def pop_touched(self) -> dict[str, Balance]:
-        out = {a: Balance(self.balance(a).free, self.balance(a).locked) for a in sorted(self.touched)}
-        self.touched.clear()
-        return out
-
-
-def _clean(value: float) -> float:
-    return round(value, 10)
 
 
 class MatchingEngine:
@@ -241,7 +112,7 @@ class MatchingEngine:
         if post_only and price is not None and self._crosses(book, side, price):
             raise VenueError(ErrorKind.WOULD_TAKE, f"{symbol}: post-only order would immediately match")
         oid = next(self._ids)
-        now = _now()
+        now = now_ms()
         order = VenueOrder(
             order_id=oid,
             client_order_id=client_order_id or f"venue-{oid}",
@@ -427,18 +298,18 @@ class MatchingEngine:
     def _fill(
         self, account: Account, inst: Instrument, order: VenueOrder, price: float, qty: float, maker: bool
     ) -> None:
-        now = _now()
+        now = now_ms()
         quote = qty * price
         rate = inst.maker_fee if maker else inst.taker_fee
         if order.side is Side.BUY:
             release = quote if order.price is None else qty * order.price
             release = min(release, order.locked)
-            order.locked = _clean(order.locked - release)
+            order.locked = clean_amount(order.locked - release)
             account.move(inst.quote, free=release - quote, locked=-release)
             fee, fee_asset = qty * rate, inst.base
             account.move(inst.base, free=qty - fee)
         else:
-            order.locked = _clean(order.locked - qty)
+            order.locked = clean_amount(order.locked - qty)
             account.move(inst.base, locked=-qty)
             fee, fee_asset = quote * rate, inst.quote
             account.move(inst.quote, free=quote - fee)
@@ -472,7 +343,7 @@ class MatchingEngine:
         """Close an order: release what it still locks and tell the listeners."""
         self._release(account, inst, order)
         order.status = status
-        order.updated = _now()
+        order.updated = now_ms()
         self._emit(OrderEvent(account.api_key, kind, msgspec.structs.replace(order)))
 
     @staticmethod
@@ -485,7 +356,7 @@ class MatchingEngine:
     def _emit_balances(self, account: Account) -> None:
         changed = account.pop_touched()
         if changed:
-            self._emit(BalanceEvent(account.api_key, changed, _now()))
+            self._emit(BalanceEvent(account.api_key, changed, now_ms()))
 
     def _emit(self, event: EngineEvent) -> None:
         for listener in self.listeners:

@@ -1,0 +1,225 @@
+"""In-memory columnar buffers of recorded rows, and the writer that turns full buffers into Parquet part files.
+
+Listeners only append to buffers (no I/O on the event loop); a full buffer is handed to ``PartWriter``, which
+writes it on a worker thread, each part file under a temporary name and renamed, so a crash loses at most the
+buffers not yet flushed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from itertools import chain
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+import numpy as np
+import polars as pl
+
+from arbkit.recording.schemas import DATASETS, I64, PARTITIONS, ROW_SCHEMAS, STR, TS_MS, TS_US
+from arbkit.structs import Level, OrderBook
+
+__all__ = ["BookBuffer", "PartWriter", "RowBuffer"]
+
+# msgpack of one ``(float, float)`` level: fixarray(2) marker, float64 marker, price, float64 marker, size
+_PACKED_LEVEL = np.dtype([("tag", "u1"), ("m1", "u1"), ("price", ">f8"), ("m2", "u1"), ("size", ">f8")])
+_pack = msgspec.msgpack.Encoder().encode
+_CHUNK = 1 << 16  # levels converted per C call, so the worker thread releases the GIL often
+
+
+def _levels_arrays(levels: Sequence[Level]) -> tuple[np.ndarray, np.ndarray]:
+    """Prices and sizes of ``(price, size)`` levels: msgspec packs a chunk in C, numpy reads the fixed records."""
+    n = len(levels)
+    price, size = np.empty(n), np.empty(n)
+    for start in range(0, n, _CHUNK):
+        chunk = levels[start : start + _CHUNK]
+        k = len(chunk)
+        buf = _pack(chunk)
+        header = 1 if k < 16 else 3 if k < 65536 else 5
+        if len(buf) == header + 19 * k:
+            rec = np.frombuffer(buf, _PACKED_LEVEL, offset=header)
+            if (rec["tag"] == 0x92).all() and (rec["m1"] == 0xCB).all() and (rec["m2"] == 0xCB).all():
+                price[start : start + k], size[start : start + k] = rec["price"], rec["size"]
+                continue
+        flat = np.fromiter(chain.from_iterable(chunk), np.float64, 2 * k)  # ints or odd shapes
+        price[start : start + k], size[start : start + k] = flat[0::2], flat[1::2]
+    return price, size
+
+
+class BookBuffer:
+    """Columnar buffer of book updates: one entry per book in small lists, every level in one flat list."""
+
+    __slots__ = ("depth", "exchange", "levels", "n_asks", "n_bids", "received", "rows", "sequence", "symbol", "ts",
+                 "update_id")  # fmt: skip
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.ts: list[int] = []
+        self.exchange: list[str] = []
+        self.symbol: list[str] = []
+        self.sequence: list[int | None] = []
+        self.received: list[float] = []
+        self.update_id: list[int] = []
+        self.n_bids: list[int] = []
+        self.n_asks: list[int] = []
+        self.levels: list[Level] = []
+        self.rows = 0
+
+    def add(self, book: OrderBook, update_id: int) -> None:
+        bids, asks = book.bids[: self.depth], book.asks[: self.depth]
+        received = book.received_ms or time.time() * 1000.0
+        self.ts.append(int(received) if book.timestamp is None else book.timestamp)
+        self.exchange.append(book.exchange)
+        self.symbol.append(str(book.symbol))
+        self.sequence.append(book.sequence)
+        self.received.append(received)
+        self.update_id.append(update_id)
+        self.n_bids.append(len(bids))
+        self.n_asks.append(len(asks))
+        self.levels += bids
+        self.levels += asks
+        self.rows += len(bids) + len(asks)
+
+    def frame(self) -> pl.DataFrame:
+        """Rows in ``BOOK_SCHEMA`` order: per-book values repeated over their levels with one gather each."""
+        n = len(self.ts)
+        counts = np.empty(2 * n, np.int64)
+        counts[0::2], counts[1::2] = self.n_bids, self.n_asks
+        segment = np.repeat(np.arange(2 * n), counts)
+        starts = np.cumsum(counts) - counts
+        book = pl.Series(segment >> 1)
+        price, size = _levels_arrays(self.levels)
+        received_us = (np.asarray(self.received, np.float64) * 1000.0).astype(np.int64)
+        per_book = [
+            pl.Series("ts", self.ts, I64).cast(TS_MS),
+            pl.Series("exchange", self.exchange, STR),
+            pl.Series("symbol", self.symbol, STR),
+        ]
+        columns = [s.gather(book) for s in per_book] + [
+            pl.Series("side", ["bid", "ask"], STR).gather(pl.Series(segment & 1)),
+            pl.Series("level", (np.arange(len(segment)) - starts[segment]).astype(np.uint32)),
+            pl.Series("price", price),
+            pl.Series("size", size),
+            pl.Series("sequence", self.sequence, I64).gather(book),
+            pl.Series("received", received_us).cast(TS_US).gather(book),
+            pl.Series("update_id", self.update_id, I64).gather(book),
+        ]
+        return pl.DataFrame(columns)
+
+    def release(self) -> None:
+        """Drop the buffered levels a slice at a time, so this thread lets the event loop run in between."""
+        while self.levels:
+            del self.levels[-_CHUNK:]
+
+
+class RowBuffer:
+    """Low-volume rows (health, opportunity events) kept as tuples in schema order."""
+
+    __slots__ = ("kind", "rows_", "schema")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.schema = ROW_SCHEMAS[kind]
+        self.rows_: list[tuple[Any, ...]] = []
+
+    @property
+    def rows(self) -> int:
+        return len(self.rows_)
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.rows_.append(row)
+
+    def frame(self) -> pl.DataFrame:
+        raw = {name: I64 if dtype == TS_MS else dtype for name, dtype in self.schema.items()}
+        frame = pl.DataFrame(self.rows_, schema=raw, orient="row")
+        return frame.with_columns(pl.col(n).cast(TS_MS) for n, dtype in self.schema.items() if dtype == TS_MS)
+
+    def release(self) -> None:
+        self.rows_.clear()
+
+
+class PartWriter:
+    """Writes queued buffers, in queue order, as part files from a worker thread; counts rows and failed batches.
+
+    ``log`` is the owner's logger, so a failed batch is reported where the owner's other messages are.
+    """
+
+    def __init__(self, out_dir: Path, compression: str, log: logging.Logger) -> None:
+        self.out_dir = out_dir
+        self.compression = compression
+        self.run = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
+        self.batches = 0
+        self.rows_written: dict[str, int] = dict.fromkeys(DATASETS, 0)
+        self.errors: list[str] = []
+        self._log = log
+        self._queue: asyncio.Queue[tuple[str, Any] | None] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._task is not None
+
+    def start(self) -> None:
+        """Start the writer task on the running loop."""
+        self._queue = asyncio.Queue()
+        self._task = asyncio.get_running_loop().create_task(self._write_loop(), name="arbkit-recorder-writer")
+
+    def put(self, dataset: str, buffer: BookBuffer | RowBuffer) -> None:
+        """Queue a full buffer of ``dataset`` (dropped if the writer never started)."""
+        if self._queue is not None:
+            self._queue.put_nowait((dataset, buffer))
+
+    async def drain(self) -> None:
+        """Wait until every queued buffer is on disk."""
+        if self._queue is not None:
+            await self._queue.join()
+
+    async def close(self) -> None:
+        """Write everything queued, then stop the writer task."""
+        if self._task is not None and self._queue is not None:
+            self._queue.put_nowait(None)
+            await self._task
+
+    async def _write_loop(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = await self._queue.get()
+            try:
+                if item is None:
+                    return
+                dataset, buffer = item
+                self.batches += 1
+                try:
+                    rows = await asyncio.to_thread(self._write_batch, dataset, buffer, self.batches)
+                    self.rows_written[dataset] += rows
+                except Exception as exc:
+                    self.errors.append(f"{dataset} batch {self.batches}: {exc}")
+                    self._log.error(
+                        "recorder %s: %s batch %d not written: %s", self.out_dir, dataset, self.batches, exc
+                    )
+            finally:
+                self._queue.task_done()
+
+    def _write_batch(self, dataset: str, buffer: Any, batch: int) -> int:
+        """Worker thread: one part file per (date, exchange, symbol) present in the batch, each renamed into place."""
+        frame: pl.DataFrame = buffer.frame()
+        buffer.release()  # free the Python objects here, in slices, not on the event loop when the buffer dies
+        key = PARTITIONS[dataset]
+        parts = frame.with_columns(_date=pl.col("ts").dt.date()).partition_by(
+            ["_date", key, "symbol"], maintain_order=True, as_dict=True
+        )
+        for (day, name, symbol), part in parts.items():
+            folder = self.out_dir / dataset / f"date={day}" / f"{key}={quote(str(name), safe='')}"
+            folder = folder / f"symbol={quote(str(symbol), safe='')}"
+            folder.mkdir(parents=True, exist_ok=True)
+            final = folder / f"part-{self.run}-{batch:06d}.parquet"
+            tmp = folder / f".{final.name}.tmp"
+            part.drop("_date").write_parquet(tmp, compression=self.compression, statistics=True)
+            os.replace(tmp, final)
+        return frame.height
