@@ -9,6 +9,26 @@ import sys
 from collections.abc import Sequence
 
 from arbkit.errors import ArbkitError, ConfigurationError
+from arbkit.structs import Symbol
+
+
+def _symbols(text: str) -> list[Symbol]:
+    """``--symbols BTC/USDT,ETH/USDT``; a bad one is a one-line usage error."""
+    try:
+        return [Symbol.parse(s) for s in text.split(",") if s.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _venue_exchanges(text: str) -> list[str]:
+    from arbkit.venue.protocols import PROTOCOLS
+
+    names = [e.strip().lower() for e in text.split(",") if e.strip()]
+    unknown = [n for n in names if n not in PROTOCOLS]
+    if unknown or not names:
+        shown = unknown[0] if unknown else text
+        raise argparse.ArgumentTypeError(f"unknown exchange {shown!r} (known: {', '.join(PROTOCOLS)})")
+    return names
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)"
     )
-    scan.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
+    scan.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     scan.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")
     scan.add_argument("--refresh", type=float, default=1.0, help="seconds between table redraws (default: 1)")
     scan.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
@@ -38,14 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)"
     )
-    record.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
+    record.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     record.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")
     record.add_argument("--depth", type=int, default=20, help="book levels recorded per side (default: 20)")
     record.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
 
     venue = sub.add_parser("venue", help="run the local venue server until Ctrl-C")
     venue.add_argument(
-        "--exchanges", default="binance,gateio", help="comma-separated (default: binance,gateio)"
+        "--exchanges", type=_venue_exchanges, default="binance,gateio",
+        help="comma-separated (default: binance,gateio)",
     )
     venue.add_argument("--seed", type=int, default=7)
     venue.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
@@ -74,8 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_record(args))
         from arbkit.venue.server import serve
 
-        exchanges = [e.strip().lower() for e in args.exchanges.split(",") if e.strip()]
-        asyncio.run(serve(exchanges, seed=args.seed, port=args.port, update_interval=args.interval))
+        asyncio.run(serve(args.exchanges, seed=args.seed, port=args.port, update_interval=args.interval))
         return 0
     except KeyboardInterrupt:
         return 130

@@ -8,7 +8,6 @@ import time
 
 from arbkit.config import load_config
 from arbkit.errors import ArbkitError
-from arbkit.structs import Symbol
 
 
 async def run_record(args: argparse.Namespace) -> int:
@@ -16,7 +15,7 @@ async def run_record(args: argparse.Namespace) -> int:
     from arbkit.runtime.session import connect
 
     config = load_config(args.config)
-    symbols = [Symbol.parse(s) for s in args.symbols.split(",")] if args.symbols else None
+    symbols = args.symbols or None  # parsed and checked by argparse
     session = await connect(config, venue=not args.live, symbols=symbols, seed=args.seed, name="record")
     recorder = Recorder(args.out, depth=args.depth)
     try:

@@ -10,11 +10,14 @@ import time
 from arbkit.config import load_config
 from arbkit.errors import ArbkitError
 from arbkit.runtime.session import Session, connect
-from arbkit.structs import OrderBook, Symbol
+from arbkit.structs import OrderBook
 
 
 def _books_table(session: Session) -> list[str]:
-    lines = [f"{'symbol':<10} {'exchange':<9} {'bid':>14} {'ask':>14} {'sprd bps':>9} {'age ms':>7} {'upd/s':>6} state"]
+    lines = [
+        f"{'symbol':<10} {'exchange':<9} {'bid':>14} {'ask':>14} {'sprd bps':>9} {'age ms':>7} {'upd/s':>6} "
+        f"{'gaps':>4} {'csum':>4} {'resync':>6} state"
+    ]
     for symbol in session.symbols:
         for ex in session.exchanges.values():
             book = ex.book(symbol)
@@ -24,7 +27,8 @@ def _books_table(session: Session) -> list[str]:
             age = f"{health.age_ms:7.0f}" if health.age_ms is not None else "      -"
             lines.append(
                 f"{symbol!s:<10} {ex.name:<9} {book.bids[0][0]:>14.6f} {book.asks[0][0]:>14.6f} "
-                f"{book.spread_bps or 0:>9.2f} {age} {health.updates_per_second:>6.1f} {health.state}"
+                f"{book.spread_bps or 0:>9.2f} {age} {health.updates_per_second:>6.1f} {health.gaps:>4} "
+                f"{health.checksum_failures:>4} {health.resyncs:>6} {health.state}"
             )
     return lines
 
@@ -92,7 +96,7 @@ def render(session: Session, header: str) -> str:
 
 async def run_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    symbols = [Symbol.parse(s) for s in args.symbols.split(",")] if args.symbols else None
+    symbols = args.symbols or None  # parsed and checked by argparse
     session = await connect(config, venue=not args.live, symbols=symbols, seed=args.seed)
     try:
         if not session.exchanges:
