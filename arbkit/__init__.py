@@ -40,10 +40,27 @@ _EXPORTS: dict[str, str] = {
     "Replayer": "arbkit.recording",
     "replay": "arbkit.recording",
 }
-_EXPORTS.update(dict.fromkeys(("book_frame", "books_frame", "top_of_book_frame", "spread_frame", "resample",
-                               "opportunities_frame", "lifecycles_frame", "health_frame", "depth_chart",
-                               "spread_chart", "opportunity_heatmap", "opportunity_timeline", "health_timeline",
-                               "LiveChart"), "arbkit.research"))
+_EXPORTS.update(
+    dict.fromkeys(
+        (
+            "book_frame",
+            "books_frame",
+            "top_of_book_frame",
+            "spread_frame",
+            "resample",
+            "opportunities_frame",
+            "lifecycles_frame",
+            "health_frame",
+            "depth_chart",
+            "spread_chart",
+            "opportunity_heatmap",
+            "opportunity_timeline",
+            "health_timeline",
+            "LiveChart",
+        ),
+        "arbkit.research",
+    )
+)
 
 __all__ = sorted(_EXPORTS)
 

@@ -80,9 +80,7 @@ class ExchangeConfig(msgspec.Struct, frozen=True, kw_only=True):
         """The REST base URL in use: the testnet one when ``use_testnet`` is set."""
         if self.use_testnet:
             if not self.testnet_base_url:
-                raise ConfigurationError(
-                    f"exchanges.{self.name}.testnet_base_url: missing (use_testnet is set)"
-                )
+                raise ConfigurationError(f"exchanges.{self.name}.testnet_base_url: missing (use_testnet is set)")
             return self.testnet_base_url
         return self.base_url
 
@@ -157,9 +155,7 @@ def load_config(path: str | os.PathLike[str] = "config.yaml", env_file: str | No
     return parse_config(text, env=env, source=file.name)
 
 
-def parse_config(
-    text: str, env: Mapping[str, str] | None = None, source: str = "config.yaml"
-) -> ArbkitConfig:
+def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = "config.yaml") -> ArbkitConfig:
     """Parse YAML text; ``env`` supplies ``${VAR}`` values (default: the process environment)."""
     env = os.environ if env is None else env
     try:
@@ -214,9 +210,7 @@ def _substitute(text: str, env: Mapping[str, str], path: str) -> str:
     while start != -1:
         end = text.find("}", start)
         if end == -1:
-            raise ConfigurationError(
-                f"{path}: malformed ${{...}} pattern {text[start:]!r} (no closing brace)"
-            )
+            raise ConfigurationError(f"{path}: malformed ${{...}} pattern {text[start:]!r} (no closing brace)")
         start = text.find("${", end)
 
     def replace(match: re.Match[str]) -> str:
@@ -283,9 +277,7 @@ def _exchange_entry(name: str, entry: Any) -> ExchangeConfig:
         testnet_base_url=_opt_str(entry, "testnet_base_url", path),
         use_testnet=_bool(entry.get("use_testnet", False), f"{path}.use_testnet"),
         ccxt_id=ccxt_id,
-        rate_limit_per_second=None
-        if rate is None
-        else _number(rate, f"{path}.rate_limit_per_second", positive=True),
+        rate_limit_per_second=None if rate is None else _number(rate, f"{path}.rate_limit_per_second", positive=True),
         request_timeout=_number(entry.get("request_timeout", 10.0), f"{path}.request_timeout", positive=True),
         max_retries=int(_number(entry.get("max_retries", 3), f"{path}.max_retries", integer=True)),
         custom_headers={str(k): str(v) for k, v in headers.items()},

@@ -39,9 +39,7 @@ class ExchangeEnum(StrEnum):
         try:
             return cls(name.strip().lower())
         except ValueError:
-            raise ValueError(
-                f"unknown exchange {name!r} (known: {', '.join(e.value for e in cls)})"
-            ) from None
+            raise ValueError(f"unknown exchange {name!r} (known: {', '.join(e.value for e in cls)})") from None
 
 
 class Side(StrEnum):

@@ -17,8 +17,18 @@ _LINE = re.compile(r"^(\w+): rest=(\S+) ws=(\S+)(?: private_ws=(\S+))?")
 @contextlib.contextmanager
 def venue_process(exchanges: list[str], interval: float, seed: int = 7) -> Iterator[dict[str, ExchangeConfig]]:
     """Public (credential-less) configs of every exchange the child venue serves."""
-    cmd = [sys.executable, "-m", "arbkit", "venue", "--exchanges", ",".join(exchanges), "--interval", str(interval),
-           "--seed", str(seed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "arbkit",
+        "venue",
+        "--exchanges",
+        ",".join(exchanges),
+        "--interval",
+        str(interval),
+        "--seed",
+        str(seed),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         configs: dict[str, ExchangeConfig] = {}

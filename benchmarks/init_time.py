@@ -20,8 +20,9 @@ from arbkit.venue import LocalVenue
 async def one_round(venue: LocalVenue, names: list[str], symbols: list[Symbol]) -> dict[str, float]:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    composites = await asyncio.gather(*(get_composite_implementation(venue.exchange_config(n)).init(symbols)
-                                        for n in names))
+    composites = await asyncio.gather(
+        *(get_composite_implementation(venue.exchange_config(n)).init(symbols) for n in names)
+    )
     timings["init (all exchanges, concurrent)"] = time.perf_counter() - t0
     for composite in composites:
         await composite.close()

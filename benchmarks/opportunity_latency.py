@@ -30,8 +30,12 @@ def _pairs(names: list[str]) -> dict:
     return {
         "enabled_exchanges": names,
         "arbitrage_pairs": [
-            {"id": s.replace("/", "_").lower(), "base_asset": s.split("/")[0], "quote_asset": "USDT",
-             "min_profit_bps": 0}
+            {
+                "id": s.replace("/", "_").lower(),
+                "base_asset": s.split("/")[0],
+                "quote_asset": "USDT",
+                "min_profit_bps": 0,
+            }
             for s in SYMBOLS
         ],
     }
@@ -69,10 +73,14 @@ async def main() -> None:
     p50 = statistics.median(samples) * 1000
     p99 = samples[int(len(samples) * 0.99) - 1] * 1000
     pairs = len(session.scanner.pairs()) if session.scanner else 0
-    print(f"{len(names)} venues x {len(SYMBOLS)} pairs ({pairs} ordered venue pairs), "
-          f"{updates / args.seconds:,.0f} book updates/s, {len(samples):,} samples")
-    print(f"update -> evaluated/emitted (arbkit's own time): p50 {p50:7.1f} us   p99 {p99:7.1f} us"
-          "   (target p99 < 1000 us)")
+    print(
+        f"{len(names)} venues x {len(SYMBOLS)} pairs ({pairs} ordered venue pairs), "
+        f"{updates / args.seconds:,.0f} book updates/s, {len(samples):,} samples"
+    )
+    print(
+        f"update -> evaluated/emitted (arbkit's own time): p50 {p50:7.1f} us   p99 {p99:7.1f} us"
+        "   (target p99 < 1000 us)"
+    )
     floor = _floor_us()
     print(f"bare 3-level evaluation, same run: {floor:5.2f} us; p50 / floor = {p50 / floor:5.1f}")
 

@@ -23,6 +23,8 @@ from arbkit.structs import ExchangeEnum, Symbol
 from arbkit.venue.attach import venue_speaks
 
 SYMBOL = Symbol.parse("BTC/USDT")
+
+
 async def bare(cfg: ExchangeConfig, window: float) -> tuple[int, float]:
     """Bare ccxt.pro: (messages applied, CPU seconds) over the window."""
     spec = EXCHANGE_REST_MAP[(ExchangeEnum(cfg.name), False)].spec
@@ -63,14 +65,17 @@ async def measure(cfg: ExchangeConfig, rounds: int, window: float) -> None:
             costs[label].append(cpu / max(messages, 1))
     bare_rate = 1 / statistics.median(costs["ccxt.pro"])
     ours = 1 / statistics.median(costs["arbkit"])
-    print(f"{name:8} ccxt.pro {bare_rate:10,.0f} msg/s   arbkit {ours:10,.0f} msg/s   "
-          f"ratio {ours / bare_rate:5.2f}  (target >= 0.90; median of {rounds} rounds, CPU-normalised)")
+    print(
+        f"{name:8} ccxt.pro {bare_rate:10,.0f} msg/s   arbkit {ours:10,.0f} msg/s   "
+        f"ratio {ours / bare_rate:5.2f}  (target >= 0.90; median of {rounds} rounds, CPU-normalised)"
+    )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--exchanges", default=",".join(n for n in ("binance", "gateio", "mexc", "kraken")
-                                                            if venue_speaks(n)))
+    parser.add_argument(
+        "--exchanges", default=",".join(n for n in ("binance", "gateio", "mexc", "kraken") if venue_speaks(n))
+    )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--window", type=float, default=3.0)
     parser.add_argument("--interval", type=float, default=0.001, help="venue seconds between market steps")

@@ -78,18 +78,36 @@ def test_secrets_are_masked_in_repr_and_logs(caplog: pytest.LogCaptureFixture) -
             GOOD.replace("rate_limit_per_second: 5", "rate_limit_per_second: fast"),
             "exchanges.binance.rate_limit_per_second: expected a number, got 'fast'",
         ),
-        (GOOD + "  bitfoo:\n    api_key: x\n    secret_key: y\n    base_url: z\n", "exchanges.bitfoo: unknown exchange"),
+        (
+            GOOD + "  bitfoo:\n    api_key: x\n    secret_key: y\n    base_url: z\n",
+            "exchanges.bitfoo: unknown exchange",
+        ),
         (GOOD.replace("    base_url: https://api.gateio.ws\n", ""), "exchanges.gateio.base_url: missing"),
         (GOOD.replace('    api_key: ""\n', ""), "exchanges.gateio.api_key: missing"),
         ("exchanges:\n  binance: [1, 2\n", "config.yaml line 3: invalid YAML"),
-        (GOOD.replace("${BINANCE_API_KEY}", "${BINANCE_API_KEY"), "exchanges.binance.api_key: malformed ${...} pattern"),
+        (
+            GOOD.replace("${BINANCE_API_KEY}", "${BINANCE_API_KEY"),
+            "exchanges.binance.api_key: malformed ${...} pattern",
+        ),
         (GOOD.replace("${BINANCE_API_KEY}", "${1BAD:}"), "exchanges.binance.api_key: malformed ${...} pattern"),
-        (GOOD.replace("reconnect_attempts: 4", "reconect_attempts: 4"), "exchanges.binance.websocket_config.reconect_attempts: unknown key"),
-        (GOOD.replace("reconnect_attempts: 4", "reconnect_attempts: 1.5"), "exchanges.binance.websocket_config.reconnect_attempts: expected an integer"),
-        (GOOD.replace("rate_limit_per_second: 5", "rate_limit_per_second: -1"), "exchanges.binance.rate_limit_per_second: expected a positive number"),
+        (
+            GOOD.replace("reconnect_attempts: 4", "reconect_attempts: 4"),
+            "exchanges.binance.websocket_config.reconect_attempts: unknown key",
+        ),
+        (
+            GOOD.replace("reconnect_attempts: 4", "reconnect_attempts: 1.5"),
+            "exchanges.binance.websocket_config.reconnect_attempts: expected an integer",
+        ),
+        (
+            GOOD.replace("rate_limit_per_second: 5", "rate_limit_per_second: -1"),
+            "exchanges.binance.rate_limit_per_second: expected a positive number",
+        ),
         ("exchanges: [binance]\n", "exchanges: expected a mapping"),
         ("exchanges: {}\nbogus: 1\n", "bogus: unknown section"),
-        (GOOD.replace("  gateio:\n", "  gateio: 5\n  x:\n", 1).split("  x:")[0], "exchanges.gateio: expected a mapping"),
+        (
+            GOOD.replace("  gateio:\n", "  gateio: 5\n  x:\n", 1).split("  x:")[0],
+            "exchanges.gateio: expected a mapping",
+        ),
     ],
 )
 def test_bad_input_gives_one_line_error(text: str, message: str) -> None:
@@ -107,7 +125,9 @@ def test_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
 
 
 def test_generic_exchange_needs_a_real_ccxt_id() -> None:
-    entry = "exchanges:\n  okx:\n    ccxt_id: {}\n    api_key: ''\n    secret_key: ''\n    base_url: https://www.okx.com\n"
+    entry = (
+        "exchanges:\n  okx:\n    ccxt_id: {}\n    api_key: ''\n    secret_key: ''\n    base_url: https://www.okx.com\n"
+    )
     assert parse_config(entry.format("okx")).get_exchange_config("okx").ccxt_id == "okx"
     with pytest.raises(ConfigurationError, match="exchanges.okx.ccxt_id: 'nosuch' is not a ccxt exchange id"):
         parse_config(entry.format("nosuch"))
@@ -120,7 +140,11 @@ def test_shipped_config_loads_all_four_exchanges() -> None:
 
 def test_exchange_config_in_code() -> None:
     cfg = ExchangeConfig(
-        exchange_enum=ExchangeEnum.BINANCE, name="binance", base_url="https://api.binance.com",
-        websocket_url="wss://stream.binance.com:9443/ws", api_key=KEY, secret_key=SECRET,
+        exchange_enum=ExchangeEnum.BINANCE,
+        name="binance",
+        base_url="https://api.binance.com",
+        websocket_url="wss://stream.binance.com:9443/ws",
+        api_key=KEY,
+        secret_key=SECRET,
     )
     assert cfg.has_credentials and KEY not in repr(cfg)

@@ -38,12 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="watch live books and cross-exchange spreads (local venue by default)")
     scan.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
-    scan.add_argument(
-        "--live", action="store_true", help="use the config's real exchange URLs, not the local venue"
-    )
-    scan.add_argument(
-        "--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)"
-    )
+    scan.add_argument("--live", action="store_true", help="use the config's real exchange URLs, not the local venue")
+    scan.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     scan.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     scan.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")
     scan.add_argument("--refresh", type=float, default=1.0, help="seconds between table redraws (default: 1)")
@@ -52,12 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     record = sub.add_parser("record", help="record books, health and opportunities to Parquet (local venue by default)")
     record.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
     record.add_argument("--out", default="recordings/", help="output directory (default: recordings/)")
-    record.add_argument(
-        "--live", action="store_true", help="use the config's real exchange URLs, not the local venue"
-    )
-    record.add_argument(
-        "--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)"
-    )
+    record.add_argument("--live", action="store_true", help="use the config's real exchange URLs, not the local venue")
+    record.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     record.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     record.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")
     record.add_argument("--depth", type=int, default=20, help="book levels recorded per side (default: 20)")
@@ -65,14 +57,14 @@ def _parser() -> argparse.ArgumentParser:
 
     venue = sub.add_parser("venue", help="run the local venue server until Ctrl-C")
     venue.add_argument(
-        "--exchanges", type=_venue_exchanges, default="binance,gateio",
+        "--exchanges",
+        type=_venue_exchanges,
+        default="binance,gateio",
         help="comma-separated (default: binance,gateio)",
     )
     venue.add_argument("--seed", type=int, default=7)
     venue.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
-    venue.add_argument(
-        "--interval", type=float, default=0.05, help="seconds between market steps (default: 0.05)"
-    )
+    venue.add_argument("--interval", type=float, default=0.05, help="seconds between market steps (default: 0.05)")
     venue.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
     return parser
 

@@ -56,22 +56,28 @@ def _spread_lines(session: Session) -> list[str]:
             lines.append(f"  {symbol!s:<10} needs live books on two exchanges")
             continue
         buy, sell, edge = found
-        lines.append(f"  {symbol!s:<10} buy {buy.exchange:<8} {buy.asks[0][0]:<14.6f} "
-                     f"sell {sell.exchange:<8} {sell.bids[0][0]:<14.6f} {edge:+8.2f} bps")
+        lines.append(
+            f"  {symbol!s:<10} buy {buy.exchange:<8} {buy.asks[0][0]:<14.6f} "
+            f"sell {sell.exchange:<8} {sell.bids[0][0]:<14.6f} {edge:+8.2f} bps"
+        )
     return lines
 
 
 def _opportunity_lines(session: Session, now_ms: int) -> list[str]:
     scanner = session.scanner
-    lines = [f"opportunities after taker fees and depth (open: {len(scanner.open)}, "
-             f"closed so far: {len(scanner.tracker.closed)}):"]
+    lines = [
+        f"opportunities after taker fees and depth (open: {len(scanner.open)}, "
+        f"closed so far: {len(scanner.tracker.closed)}):"
+    ]
     lines.append(f"  {'pair':<10} {'buy':<8} {'sell':<8} {'size':>12} {'edge bps':>9} {'profit':>10} {'age s':>6}")
     lifecycles = {lc.key: lc for lc in scanner.tracker.open_lifecycles(now_ms)}
     for key, opp in sorted(scanner.open.items(), key=lambda kv: -kv[1].profit_quote)[:10]:
         lc = lifecycles.get(key)
         age = (now_ms - lc.opened_ms) / 1000 if lc else 0.0
-        lines.append(f"  {opp.pair_id:<10} {opp.buy_exchange:<8} {opp.sell_exchange:<8} {opp.quantity:>12.6g} "
-                     f"{opp.edge_bps:>9.2f} {opp.profit_quote:>10.4f} {age:>6.1f}")
+        lines.append(
+            f"  {opp.pair_id:<10} {opp.buy_exchange:<8} {opp.sell_exchange:<8} {opp.quantity:>12.6g} "
+            f"{opp.edge_bps:>9.2f} {opp.profit_quote:>10.4f} {age:>6.1f}"
+        )
     if not scanner.open:
         lines.append("  (none right now)")
     return lines
@@ -82,15 +88,21 @@ def _status_lines(session: Session) -> list[str]:
     out = [r for r in rows if r.state != "scanning"]
     lines = [f"venues: {sum(r.state == 'scanning' for r in rows)} scanning"]
     lines += [f"  {r.exchange}: {r.state}{' - ' + r.reason if r.reason else ''}" for r in out]
-    lines += [f"  {name}: out - {why}" for name, why in session.scanner.out.items()
-              if name not in session.config.exchanges]
+    lines += [
+        f"  {name}: out - {why}" for name, why in session.scanner.out.items() if name not in session.config.exchanges
+    ]
     return lines
 
 
 def render(session: Session, header: str) -> str:
     now_ms = int(time.time() * 1000)
-    parts = [[header], _books_table(session), _spread_lines(session), _opportunity_lines(session, now_ms),
-             _status_lines(session)]
+    parts = [
+        [header],
+        _books_table(session),
+        _spread_lines(session),
+        _opportunity_lines(session, now_ms),
+        _status_lines(session),
+    ]
     return "\n\n".join("\n".join(p) for p in parts)
 
 

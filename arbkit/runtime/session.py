@@ -17,10 +17,10 @@ from typing import Any, Self
 
 import msgspec
 
-from arbkit.arbitrage.config import ArbitrageConfig, parse_arbitrage_config
+from arbkit.arbitrage.config import ArbitrageConfig, parse_arbitrage_config, validate_pair_listing
 from arbkit.arbitrage.scanner import Scanner
 from arbkit.config import ArbkitConfig, ExchangeConfig, load_config
-from arbkit.errors import ArbkitError, ConfigurationError
+from arbkit.errors import ArbkitError, ConfigurationError, UnknownSymbolError
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
 from arbkit.structs import BookState, Symbol
@@ -86,6 +86,10 @@ class Session:
                 composite = get_composite_implementation(cfg)
                 try:
                     await composite.init(self.symbols, strict=False)
+                except UnknownSymbolError as exc:  # lists none of the symbols: retrying cannot help
+                    self._out[name] = str(exc)
+                    self.scanner.mark_out(name, str(exc))
+                    return
                 except ArbkitError as exc:
                     reason = str(exc)
                     self._out[name] = reason
@@ -100,6 +104,15 @@ class Session:
                 return
         finally:
             self._starting.pop(name, None)
+
+    def check_listings(self) -> None:
+        """Once every exchange has started or been ruled out: each enabled pair must be listed by two of them."""
+        if self._starting:
+            return
+        listings = {name: set(c.symbols_info) for name, c in self.exchanges.items()}
+        for pair in self.arbitrage.enabled_pairs():
+            if pair.symbol in self.symbols:  # a pair left out of the watched symbols is not scanned, so not checked
+                validate_pair_listing(pair, listings)
 
     # ------------------------------------------------------------------ observing
     def status(self) -> list[VenueStatus]:
@@ -245,6 +258,8 @@ async def connect(
     _SESSIONS[name] = session
     try:
         await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in cfg.exchanges))
+        if wait:
+            session.check_listings()
     except BaseException:
         await session.stop()
         raise

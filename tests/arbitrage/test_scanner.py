@@ -21,10 +21,17 @@ BTC = Symbol.parse("BTC/USDT")
 
 def _config(names: list[str], min_bps: float = 1.0, max_age_ms: float = 2000) -> ArbkitConfig:
     exchanges = {n: ExchangeConfig(name=n, base_url=f"http://127.0.0.1:1/{n}") for n in names}
-    return ArbkitConfig(exchanges=exchanges, sections={"arbitrage": {
-        "max_book_age_ms": max_age_ms,
-        "arbitrage_pairs": [{"id": "btc", "base_asset": "BTC", "quote_asset": "USDT", "min_profit_bps": min_bps}],
-    }})
+    return ArbkitConfig(
+        exchanges=exchanges,
+        sections={
+            "arbitrage": {
+                "max_book_age_ms": max_age_ms,
+                "arbitrage_pairs": [
+                    {"id": "btc", "base_asset": "BTC", "quote_asset": "USDT", "min_profit_bps": min_bps}
+                ],
+            }
+        },
+    )
 
 
 class Source:

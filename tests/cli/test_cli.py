@@ -12,8 +12,9 @@ ROOT = Path(__file__).parents[2]
 
 def _run(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONWARNINGS": "default"}
-    return subprocess.run([sys.executable, "-m", "arbkit", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "arbkit", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_bad_config_prints_one_line_and_exits_2(tmp_path: Path) -> None:
@@ -43,7 +44,9 @@ def test_scan_on_the_local_venue_runs_and_exits_cleanly() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "arbkit scan | local venue http://127.0.0.1:" in out
-    assert "BTC/USDT   binance" in out and "cross-exchange top of book" in out and "opportunities after taker fees" in out
+    assert (
+        "BTC/USDT   binance" in out and "cross-exchange top of book" in out and "opportunities after taker fees" in out
+    )
     assert "venues: 4 scanning" in out
     for noise in ("Traceback", "Unclosed", "unclosed", "Task was destroyed", "RuntimeWarning"):
         assert noise not in result.stderr, result.stderr

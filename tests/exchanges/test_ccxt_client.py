@@ -33,8 +33,9 @@ def test_every_url_is_confined_to_the_local_venue(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_real_urls_keep_the_rate_limiter(name: str) -> None:
-    cfg = ExchangeConfig(name=name, base_url="https://api.example.com", websocket_url="wss://ws.example.com/ws",
-                         rate_limit_per_second=5)
+    cfg = ExchangeConfig(
+        name=name, base_url="https://api.example.com", websocket_url="wss://ws.example.com/ws", rate_limit_per_second=5
+    )
     client = build_client(SPECS[name], cfg)
     assert client.enableRateLimit and client.rateLimit == 200
 

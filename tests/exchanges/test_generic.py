@@ -16,8 +16,9 @@ BTC = Symbol.parse("BTC/USDT")
 
 async def test_generic_fallback_streams_a_live_book(venue: LocalVenue) -> None:
     served = venue.exchange_config("binance")
-    cfg = ExchangeConfig(name="binance_generic", ccxt_id="binance", base_url=served.base_url,
-                         websocket_url=served.websocket_url)
+    cfg = ExchangeConfig(
+        name="binance_generic", ccxt_id="binance", base_url=served.base_url, websocket_url=served.websocket_url
+    )
     assert cfg.exchange_enum is None  # no dedicated module is involved
     composite = factory.get_composite_implementation(cfg)
     async with composite:

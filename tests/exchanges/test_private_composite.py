@@ -57,8 +57,11 @@ async def test_private_composite_trades_against_the_venue(venue: LocalVenue, nam
         assert resting.order_id in {o.order_id for o in await private.get_open_orders(BTC)}
         cancelled = await private.cancel_order(BTC, resting.order_id)
         assert cancelled.status is OrderStatus.CANCELED
-        await wait_for(lambda: any(u.order.order_id == resting.order_id and u.order.status is OrderStatus.CANCELED
-                                   for u in updates))
+        await wait_for(
+            lambda: any(
+                u.order.order_id == resting.order_id and u.order.status is OrderStatus.CANCELED for u in updates
+            )
+        )
 
         # A crossing order bigger than the best ask level: partially filled, the rest rests.
         venue.pause()  # hold the market still so the best ask level is exactly what the order meets

@@ -75,3 +75,30 @@ async def test_connect_twice_stops_the_first_session() -> None:
     assert first._stopped and not second._stopped
     await second.stop()
     await second.stop()  # twice is safe
+
+
+async def test_a_pair_no_exchange_lists_is_a_one_line_config_error() -> None:
+    import pytest
+
+    from arbkit.errors import ConfigurationError
+
+    async with LocalVenue(exchanges=["binance", "gateio"], seed=3, update_interval=0.02) as venue:
+        config = ArbkitConfig(
+            exchanges={n: venue.exchange_config(n) for n in ("binance", "gateio")},
+            sections={
+                "arbitrage": {
+                    "arbitrage_pairs": [
+                        {"id": "btc", "base_asset": "BTC", "quote_asset": "USDT", "min_profit_bps": 1},
+                        {"id": "foo", "base_asset": "FOO", "quote_asset": "USDT", "min_profit_bps": 1},
+                    ]
+                }
+            },
+        )
+        started = time.monotonic()
+        with pytest.raises(ConfigurationError) as info:
+            await connect(config, venue=False, name="test-listing")
+        assert (
+            str(info.value)
+            == "arbitrage.arbitrage_pairs.foo: no enabled exchange lists FOO/USDT (searched: binance, gateio)"
+        )
+        assert time.monotonic() - started < 10  # decided at once, not after retries
