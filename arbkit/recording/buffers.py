@@ -13,42 +13,29 @@ import os
 import time
 import uuid
 from collections.abc import Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 import numpy as np
 import polars as pl
 
 from arbkit.recording.schemas import DATASETS, I64, PARTITIONS, ROW_SCHEMAS, STR, TS_MS, TS_US
+from arbkit.research.frames import levels_to_numpy
 from arbkit.structs import Level, OrderBook
 
 __all__ = ["BookBuffer", "PartWriter", "RowBuffer"]
 
-# msgpack of one ``(float, float)`` level: fixarray(2) marker, float64 marker, price, float64 marker, size
-_PACKED_LEVEL = np.dtype([("tag", "u1"), ("m1", "u1"), ("price", ">f8"), ("m2", "u1"), ("size", ">f8")])
-_pack = msgspec.msgpack.Encoder().encode
 _CHUNK = 1 << 16  # levels converted per C call, so the worker thread releases the GIL often
 
 
 def _levels_arrays(levels: Sequence[Level]) -> tuple[np.ndarray, np.ndarray]:
-    """Prices and sizes of ``(price, size)`` levels: msgspec packs a chunk in C, numpy reads the fixed records."""
+    """Prices and sizes of ``(price, size)`` levels, converted a chunk at a time with the frames' fast path."""
     n = len(levels)
     price, size = np.empty(n), np.empty(n)
     for start in range(0, n, _CHUNK):
-        chunk = levels[start : start + _CHUNK]
-        k = len(chunk)
-        buf = _pack(chunk)
-        header = 1 if k < 16 else 3 if k < 65536 else 5
-        if len(buf) == header + 19 * k:
-            rec = np.frombuffer(buf, _PACKED_LEVEL, offset=header)
-            if (rec["tag"] == 0x92).all() and (rec["m1"] == 0xCB).all() and (rec["m2"] == 0xCB).all():
-                price[start : start + k], size[start : start + k] = rec["price"], rec["size"]
-                continue
-        flat = np.fromiter(chain.from_iterable(chunk), np.float64, 2 * k)  # ints or odd shapes
-        price[start : start + k], size[start : start + k] = flat[0::2], flat[1::2]
+        end = min(start + _CHUNK, n)
+        price[start:end], size[start:end] = levels_to_numpy(levels[start:end])
     return price, size
 
 

@@ -103,7 +103,7 @@ _LEVEL_RECORD = np.dtype([("array", "u1"), ("f1", "u1"), ("price", ">f8"), ("f2"
 _encode = msgspec.msgpack.Encoder().encode
 
 
-def _levels_to_numpy(levels: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+def levels_to_numpy(levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """(prices, sizes) of ``(price, size)`` levels, about 3x faster than ``np.fromiter`` on tuples.
 
     msgspec packs the list in C; when every level is two floats the bytes are fixed 19-byte records that numpy
@@ -144,7 +144,7 @@ def _levels_frame(books: Sequence[OrderBook], depth: int | None, stamped: bool) 
     sides = [s[:depth] if depth is not None else s for b in books for s in (b.bids, b.asks)]
     counts = [len(s) for s in sides]
     total = sum(counts)
-    price, size = _levels_to_numpy(sides[0] + sides[1] if len(sides) == 2 else list(chain.from_iterable(sides)))
+    price, size = levels_to_numpy(sides[0] + sides[1] if len(sides) == 2 else list(chain.from_iterable(sides)))
     amounts = np.stack((size, price * size))  # rows: size, notional
     cum = np.empty_like(amounts)
     start = 0

@@ -14,6 +14,7 @@ from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.structs import BookState, Symbol
 from arbkit.venue import LocalVenue
 from tests.conftest import PUBLIC_EXCHANGES
+from tests.helpers import wait_for
 
 BTC = Symbol.parse("BTC/USDT")
 DEPTH = 20
@@ -43,13 +44,6 @@ async def assert_matches_venue(composite: CompositePublicSpotExchange, venue: Lo
         last_seq = book.sequence
         checked += 1
     assert checked == samples, f"only {checked} comparable samples"
-
-
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize("name", PUBLIC_EXCHANGES)

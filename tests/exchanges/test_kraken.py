@@ -4,6 +4,7 @@ update, the book sequence, and URL wiring."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import zlib
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from arbkit.exchanges.kraken import KRAKEN_SPEC, KrakenPro, kraken_checksum
 from arbkit.structs import BookState, Symbol
 from arbkit.venue import LocalVenue
 from arbkit.venue.protocols.kraken import book_checksum, corrupt_checksum
+from tests import helpers
 
 BTC = Symbol.parse("BTC/USDT")
 DEPTH = 20
@@ -37,11 +39,7 @@ async def start(venue: LocalVenue) -> CompositePublicSpotExchange:
     return await composite.init([BTC])
 
 
-async def wait_for(predicate, timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
+wait_for = functools.partial(helpers.wait_for, timeout=8.0)
 
 
 async def assert_matches_venue(composite: CompositePublicSpotExchange, venue: LocalVenue, samples: int = 4) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import sys
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,6 +15,7 @@ from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.mexc import MEXC_SPEC, MexcPro, MexcPublicSpotWebsocket
 from arbkit.structs import BookState, OrderStatus, OrderUpdate, Side, Symbol
 from arbkit.venue import LocalVenue
+from tests import helpers
 
 BTC = Symbol.parse("BTC/USDT")
 
@@ -26,11 +26,7 @@ async def mexc_venue() -> AsyncIterator[LocalVenue]:
         yield venue
 
 
-async def wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
+wait_for = functools.partial(helpers.wait_for, timeout=5.0)
 
 
 async def test_spec_points_every_ccxt_url_at_the_config(mexc_venue: LocalVenue) -> None:

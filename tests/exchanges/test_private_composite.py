@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
 import msgspec
@@ -16,15 +14,9 @@ from arbkit.exchanges.composite_private import CompositePrivateSpotExchange
 from arbkit.structs import OrderStatus, OrderUpdate, Side, Symbol
 from arbkit.venue import LocalVenue
 from tests.conftest import PRIVATE_EXCHANGES
+from tests.helpers import wait_for
 
 BTC = Symbol.parse("BTC/USDT")
-
-
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
 
 
 def round_to(value: float, step: float) -> float:

@@ -61,7 +61,7 @@ def test_book_frame_depth_empty_side_and_int_levels() -> None:
 @pytest.mark.parametrize("n", [0, 1, 15, 16, 65_535, 65_536])
 def test_levels_to_numpy_matches_numpy_at_msgpack_header_sizes(n: int) -> None:
     levels = [(100.0 + i * 0.5, 1.0 / (i + 1)) for i in range(n)]
-    price, size = frames._levels_to_numpy(levels)
+    price, size = frames.levels_to_numpy(levels)
     expected = np.array(levels, dtype=np.float64).reshape(-1, 2)
     assert np.array_equal(price, expected[:, 0]) and np.array_equal(size, expected[:, 1])
 

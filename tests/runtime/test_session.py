@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import socket
 import time
 
@@ -12,15 +12,12 @@ from arbkit.config import ArbkitConfig
 from arbkit.runtime.session import connect
 from arbkit.structs import BookState, Symbol
 from arbkit.venue import LocalVenue
+from tests import helpers
 
 BTC = Symbol.parse("BTC/USDT")
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
+wait_for = functools.partial(helpers.wait_for, poll=0.05)
 
 
 def _free_port() -> int:
