@@ -8,12 +8,24 @@ API:
 - ``evaluate_levels(spec, asks, bids, now_ms) -> Opportunity | None``: the hot path over ``(price, qty)`` levels.
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
-The math: with ``a = 1 + buy_fee + min_profit_bps/1e4`` and ``b = 1 - sell_fee``, a size ``q`` is good when
-``G(q) = b*proceeds(q) - a*cost(q) >= 0``. ``G`` is piecewise linear and concave (the marginal edge only falls
-as the walk goes deeper), so the largest good size is found by walking both books level by level and, in the
-first segment where the marginal edge is negative, solving ``G = 0`` exactly. The size is then capped by
-``max_notional``, rounded down to the common step, and checked against both venues' minimums; by concavity every
-smaller size is still good. Edge in bps is ``profit / notional * 1e4`` where notional is the buy cost before fees.
+The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both
+before fees); with taker fees ``bf``, ``sf`` and ``h = min_profit_bps / 1e4``:
+``G(q) = (1 - sf) * proceeds(q) - (1 + bf + h) * cost(q)`` and ``profit(q) = (1 - sf) * proceeds(q) - (1 + bf) *
+cost(q)``. Feasible sizes are ``q > 0`` on the common step grid, within both books' depth, with
+``cost(q) <= max_notional``, at least both venues' minimum quantity, and with each venue's minimum notional met
+by ``q`` times the worst price touched on that side (what the exchange checks on the marketable IOC limit order
+that execution sends at ``buy_worst_price`` / ``sell_worst_price``). The size is the feasible ``q`` that
+maximises ``G`` (ties: the largest); there is an opportunity when that ``G`` is at least 0. So every unit taken
+earns at least the hurdle at the margin, and when a minimum forces a larger size the smallest feasible one is
+taken. ``limited_by`` says what stopped the walk: the marginal edge, the depth, or ``max_notional``.
+``max_quantity`` keeps the old figure: the largest size on the grid, within depth and cap, whose average edge
+still clears the hurdle (``G >= 0``), i.e. how much the books could absorb; it is at least ``quantity``.
+
+``G`` is concave and piecewise linear (the marginal edge only falls as the walk goes deeper), so its argmax is at
+a level boundary of either book or at a bound: one walk over the levels finds it, and goes on to the root of
+``G`` for ``max_quantity``. Sizes are then put on the grid with a tolerance scaled to their magnitude and any
+decision within that tolerance is settled exactly (see ``sizing``). Edge in bps is ``profit / notional * 1e4``
+where notional is the buy cost before fees.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from typing import Final
 
 import msgspec
 
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
 
@@ -43,7 +56,7 @@ __all__ = [
     "top_of_book_edge_bps",
 ]
 
-LIMIT_EDGE: Final = "edge"  # deeper levels would take the average edge below min_profit_bps
+LIMIT_EDGE: Final = "edge"  # the next unit would earn less than min_profit_bps at the margin
 LIMIT_DEPTH: Final = "depth"  # the books ran out of levels
 LIMIT_NOTIONAL: Final = "max_notional"  # the pair's size cap
 
@@ -63,8 +76,8 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     sell_fee: float
     min_profit_bps: float
     step: float  # common step valid on both venues; 0 means no rounding
-    step_units: float  # step == step_units / step_scale exactly, with step_units a whole number
-    step_scale: float  # a power of ten; 0 when step is 0
+    step_units: int  # step == step_units / step_scale exactly
+    step_scale: int  # a power of ten; 0 when step is 0
     min_quantity: float
     buy_min_notional: float
     sell_min_notional: float
@@ -78,7 +91,12 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Opportunity(msgspec.Struct, frozen=True, gc=False):
-    """The largest profitable size for one ordered venue pair, and what it earns."""
+    """The profit-maximising size at the hurdle for one ordered venue pair, and what it earns.
+
+    ``buy_worst_price`` / ``sell_worst_price``: the last ask / bid level the size touches, the limit prices of
+    the marketable IOC orders that take it. ``max_quantity``: the largest size whose average edge clears the
+    hurdle (how much the books could absorb), at least ``quantity``.
+    """
 
     pair_id: str
     symbol: Symbol
@@ -98,6 +116,9 @@ class Opportunity(msgspec.Struct, frozen=True, gc=False):
     timestamp_ms: int
     top_raw_edge_bps: float = 0.0  # best bid vs best ask, before fees
     limited_by: str = LIMIT_EDGE  # what stopped the size: LIMIT_EDGE, LIMIT_DEPTH or LIMIT_NOTIONAL
+    max_quantity: float = 0.0  # largest grid size with G >= 0 (average edge at the hurdle) within depth and cap
+    buy_worst_price: float = 0.0  # highest ask touched: the buy IOC limit price
+    sell_worst_price: float = 0.0  # lowest bid touched: the sell IOC limit price
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -125,13 +146,13 @@ def common_step(a: float, b: float) -> float:
     return float(Fraction(lcm_num, fa.denominator * fb.denominator))
 
 
-def _step_parts(step: float) -> tuple[float, float]:
+def _step_parts(step: float) -> tuple[int, int]:
     """``(units, scale)`` with ``step == units / scale`` in decimal, so rounded sizes are the clean decimals."""
     if step <= 0:
-        return 0.0, 0.0
+        return 0, 0
     exponent = int(Decimal(repr(step)).normalize().as_tuple().exponent)
     scale = 10 ** max(0, -exponent)
-    return float(round(Decimal(repr(step)) * scale)), float(scale)
+    return int(round(Decimal(repr(step)) * scale)), scale
 
 
 def make_spec(
@@ -202,39 +223,31 @@ def evaluate_books(
 
 
 def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int) -> Opportunity | None:
-    """Largest good size buying through ``asks`` (buy venue) and selling through ``bids`` (sell venue), or None."""
+    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
     a = spec.buy_factor
     b = spec.sell_factor
     ap, aq = asks[0]
     bp, bq = bids[0]
-    if b * bp < a * ap:  # the best marginal edge is already below the threshold
+    if b * bp < a * ap:  # the best marginal edge is already below the hurdle
         return None
-    top_ask = ap
-    top_bid = bp
     cap = spec.max_notional
     na = len(asks)
     nb = len(bids)
     i = j = 0
     q = cost = proceeds = 0.0
-    # Walk merged segments; each has one ask and one bid price, so G is linear within it. Full segments are
-    # added in the loop; the last, partial one (``seg`` at prices ap, bp) is left to price the rounded size.
+    # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the marginal
+    # edge clears the hurdle. P (start pq, prices pap/pbp, levels pi/pj) is the last segment taken.
     while True:
-        s = b * bp - a * ap
         seg = aq if aq < bq else bq
-        if s < 0.0:
-            x = (a * cost - b * proceeds) / s  # where G(q) reaches 0 within this segment
-            if x < seg:
-                seg = x
-                limit = LIMIT_EDGE
-                if cost + ap * seg > cap:
-                    seg = (cap - cost) / ap
-                    limit = LIMIT_NOTIONAL
-                break
+        pq, pap, pbp, pi, pj = q, ap, bp, i, j
         c = ap * seg
         if cost + c > cap:
             seg = (cap - cost) / ap
+            q += seg
+            cost += ap * seg
+            proceeds += bp * seg
             limit = LIMIT_NOTIONAL
             break
         q += seg
@@ -244,40 +257,124 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
         bq -= seg
         if aq <= 0.0:
             if i + 1 == na:
-                seg = 0.0
                 limit = LIMIT_DEPTH
                 break
             i += 1
             ap, aq = asks[i]
         if bq <= 0.0:
             if j + 1 == nb:
-                seg = 0.0
                 limit = LIMIT_DEPTH
                 break
             j += 1
             bp, bq = bids[j]
+        if b * bp < a * ap:
+            limit = LIMIT_EDGE
+            break
+    peak = top = q
+    if limit is LIMIT_EDGE:
+        # Phase 2: on through segments with a negative marginal edge to the root of G (for max_quantity).
+        nap, nbp, ni, nj = ap, bp, i, j  # N: the segment after the peak
+        nlen = aq if aq < bq else bq
+        gain = b * proceeds - a * cost
+        qq, cc = q, cost
+        while True:
+            s = a * ap - b * bp
+            seg = aq if aq < bq else bq
+            last = gain < s * seg
+            if last:
+                seg = gain / s
+            if cc + ap * seg > cap:
+                top = qq + (cap - cc) / ap
+                break
+            qq += seg
+            if last:
+                top = qq
+                break
+            cc += ap * seg
+            gain -= s * seg
+            aq -= seg
+            bq -= seg
+            if aq <= 0.0:
+                if i + 1 == na:
+                    top = qq
+                    break
+                i += 1
+                ap, aq = asks[i]
+            if bq <= 0.0:
+                if j + 1 == nb:
+                    top = qq
+                    break
+                j += 1
+                bp, bq = bids[j]
+    else:
+        nap = nbp = nlen = 0.0
+        ni = nj = 0
 
-    top = q + seg
+    # Fast path: the grid size next to the peak, inside P or N, clear of every boundary band.
     units = spec.step_units
+    found = None
     if units:
         scale = spec.step_scale
-        qty = int(top * scale / units + 1e-9) * units / scale
+        x = peak * scale / units
+        k = int(x)
+        band = BAND * x + BAND
+        near = x - k <= band
+        if k + 1 - x <= band:
+            k += 1
+            near = True
+        if limit is LIMIT_EDGE:
+            if near:  # on a level boundary: which side of it the grid size falls, exactly
+                side = _side(asks, bids, spec, k, pi + 1 if i != pi else 0, pj + 1 if j != pj else 0)
+                if side >= 0:
+                    found = _in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b)
+                elif side == -1:
+                    found = _in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
+            else:
+                left = _in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
+                right = _in_n(k + 1, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
+                if right is not None and left is not None:
+                    found = right if right[7] >= left[7] else left
+                elif right is not None and not k and right[7] > BAND * (b * right[2] + a * right[1]):
+                    found = right
+        elif limit is LIMIT_DEPTH or not near:
+            if near:  # at the end of the thinner book: step back if the grid size is past it, exactly
+                ends_a = na if aq <= 0.0 and i + 1 == na else 0
+                ends_b = nb if bq <= 0.0 and j + 1 == nb else 0
+                if _side(asks, bids, spec, k, ends_a, ends_b) < 0:
+                    k -= 1
+            found = _in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
+        if found is not None:
+            g = found[0]
+            if (
+                g * (1.0 - BAND) < spec.min_quantity
+                or g * found[5] < spec.buy_min_notional * (1.0 + BAND)
+                or g * found[6] < spec.sell_min_notional * (1.0 + BAND)
+            ):
+                found = None
+            elif limit is LIMIT_EDGE:
+                xt = top * scale / units
+                kt = int(xt)
+                if xt - kt <= BAND * xt + BAND or kt + 1 - xt <= BAND * xt + BAND:
+                    found = None
+                else:
+                    max_qty = kt * units / scale
+            else:
+                max_qty = g
+    if found is not None:
+        qty, cost, proceeds, n_buy, n_sell, worst_buy, worst_sell, _ = found
     else:
-        qty = top
-    if qty <= 0.0 or qty < spec.min_quantity:
-        return None
-    if qty > q:  # the usual case: the rounded size ends inside the last segment
-        cost += ap * (qty - q)
-        proceeds += bp * (qty - q)
-        n_buy = i + 1
-        n_sell = j + 1
-    else:
-        cost, n_buy = _fill(asks, qty)
-        proceeds, n_sell = _fill(bids, qty)
-    if cost < spec.buy_min_notional or proceeds < spec.sell_min_notional:
-        return None
+        grid = _grid(spec)
+        choice = choose(asks, bids, _terms(spec), grid, peak, top)
+        if choice is None:
+            return None
+        qty = grid.size(choice.k)
+        max_qty = grid.size(choice.max_k)
+        cost, proceeds = choice.cost, choice.proceeds
+        n_buy, n_sell, worst_buy, worst_sell = choice.buy_levels, choice.sell_levels, choice.buy_worst, choice.sell_worst
     buy_fee = spec.buy_fee
     profit = proceeds * b - cost * (1.0 + buy_fee)
+    top_ask = asks[0][0]
+    top_bid = bids[0][0]
     return Opportunity(
         spec.pair_id,
         spec.symbol,
@@ -297,18 +394,71 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
         now_ms,
         (top_bid - top_ask) / top_ask * 1e4,
         limit,
+        max_qty,
+        worst_buy,
+        worst_sell,
     )
 
 
-def _fill(levels: list[Level], qty: float) -> tuple[float, int]:
-    """Quote value of taking ``qty`` through ``levels``, and how many levels it touches."""
-    rem = qty
-    value = 0.0
-    used = 0
-    for price, size in levels:
-        used += 1
-        if size >= rem:
-            return value + price * rem, used
-        value += price * size
-        rem -= size
-    return value, used
+_Found = tuple[float, float, float, int, int, float, float, float]  # size, cost, proceeds, levels, worst, G
+
+
+def _in_p(
+    k: int, units: int, scale: int, pq: float, peak: float, cost: float, proceeds: float,
+    ap: float, bp: float, i: int, j: int, a: float, b: float,
+) -> _Found | None:  # fmt: skip
+    """Grid size ``k`` priced inside segment P (ending at the peak), or None when it is not clearly inside."""
+    g = k * units / scale
+    if g <= pq + BAND * peak:
+        return None
+    d = peak - g
+    c = cost - ap * d
+    p = proceeds - bp * d
+    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
+
+
+def _in_n(
+    k: int, units: int, scale: int, peak: float, nlen: float, cost: float, proceeds: float,
+    ap: float, bp: float, i: int, j: int, a: float, b: float, cap: float,
+) -> _Found | None:  # fmt: skip
+    """Grid size ``k`` priced inside segment N (starting at the peak), or None when not clearly inside or capped."""
+    g = k * units / scale
+    d = g - peak
+    if d >= nlen - BAND * peak:
+        return None
+    c = cost + ap * d
+    if c > cap * (1.0 - BAND):
+        return None
+    p = proceeds + bp * d
+    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
+
+
+def _side(asks: list[Level], bids: list[Level], spec: VenuePairSpec, k: int, n_asks: int, n_bids: int) -> int:
+    """Sign of (boundary - size k), exactly, for a boundary that ends ask level ``n_asks`` and/or bid level
+    ``n_bids`` (0: not that side); -2 when the two sides disagree (left to the general path)."""
+    grid = _grid(spec)
+    side_a = cum_cmp(asks, n_asks, grid, k) if n_asks else None
+    side_b = cum_cmp(bids, n_bids, grid, k) if n_bids else None
+    if side_a is None:
+        return side_b if side_b is not None else -2
+    if side_b is None or side_b == side_a:
+        return side_a
+    return -2
+
+
+def _grid(spec: VenuePairSpec) -> Grid:
+    return Grid(spec.step_units, spec.step_scale)
+
+
+def _terms(spec: VenuePairSpec) -> Terms:
+    return Terms(
+        spec.buy_fee,
+        spec.sell_fee,
+        spec.min_profit_bps,
+        spec.buy_factor,
+        spec.sell_factor,
+        spec.max_notional,
+        spec.min_quantity,
+        spec.buy_min_notional,
+        spec.sell_min_notional,
+    )
