@@ -1,21 +1,46 @@
-"""Median cost of one ``evaluate_levels`` call for walks of 1, 3 and 10 levels, against a naive top-of-book check.
+"""Median cost of one ``evaluate_levels`` call for 3, 10 and 50 levels per side (full walk and early exit), against
+the evaluator before issue 10 (largest-root sizing) measured in the same run.
 
-Run from the repo root: ``PYTHONPATH=. python benchmarks/evaluate_cost.py``. Prints the median ns per evaluation
-(medians of timed batches) and the ratio to the top-of-book check measured in the same run. Not a test.
+The baseline is the old ``arbkit/arbitrage/evaluate.py`` read from git history at run time (commit ``BASELINE``,
+the last one with the old sizing), so the comparison needs the repository's ``.git``. Run from the repo root:
+``PYTHONPATH=. python benchmarks/evaluate_cost.py``. Prints median CPU ns per evaluation (medians of timed rounds, process time so other load on a shared machine is not counted) and
+the ratio new / old. Target: 3 levels under 2 us. Not a test.
 """
 
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
+import types
 from collections.abc import Callable
+from pathlib import Path
 
-from arbkit.arbitrage.evaluate import VenuePairSpec, evaluate_levels, make_spec
+from arbkit.arbitrage.evaluate import evaluate_levels, make_spec
 from arbkit.structs import AssetName, Level, Symbol, SymbolInfo
 
+BASELINE = "ab0cbe1"  # the last commit with the largest-root evaluator
 SYMBOL = Symbol(AssetName("BTC"), AssetName("USDT"))
 BATCH = 2_000
-ROUNDS = 25
+ROUNDS = 15
+LEVELS = (3, 10, 50)
+
+
+def baseline_module() -> types.ModuleType:
+    """Today's code before issue 10, loaded from git history as ``evaluate_baseline``."""
+    root = Path(__file__).resolve().parents[1]
+    source = subprocess.run(
+        ["git", "show", f"{BASELINE}:arbkit/arbitrage/evaluate.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType("evaluate_baseline")
+    sys.modules[module.__name__] = module
+    exec(compile(source, f"{BASELINE}:arbkit/arbitrage/evaluate.py", "exec"), module.__dict__)
+    return module
 
 
 def _info(exchange: str) -> SymbolInfo:
@@ -24,64 +49,54 @@ def _info(exchange: str) -> SymbolInfo:
     )
 
 
-def books(drop_bps: float, depth: int = 20) -> tuple[list[Level], list[Level]]:
-    """Buy-venue asks below sell-venue bids: an 80 bps raw top edge that gives up ``drop_bps`` per level.
-
-    With 0.1% taker fees a side and 25 bps required, the raw edge must average 45 bps over the walk.
-    """
-    asks = [(100.0 * (1 + drop_bps / 2e4 * i), 0.5) for i in range(depth)]
-    bids = [(100.8 * (1 - drop_bps / 2e4 * i), 0.5) for i in range(depth)]
+def books(levels: int, profitable: bool) -> tuple[list[Level], list[Level]]:
+    """``levels`` of 0.5 a side; profitable books stay above the hurdle to the last level (a full walk)."""
+    gap = 1.0 if profitable else -1.0
+    asks = [(round(100.0 + 0.001 * i, 4), 0.5) for i in range(levels)]
+    bids = [(round(100.0 + gap - 0.001 * i, 4), 0.5) for i in range(levels)]
     return asks, bids
-
-
-# (label, raw-edge drop per level in bps, max_notional): tuned so the walk uses 1, 3 and 10 levels a side.
-CASES = [(1, 70.0, 30.0), (3, 110.0 / 3, None), (10, 8.0, None)]
 
 
 def median_ns(fns: list[Callable[[], object]]) -> list[float]:
     """Median ns per call of each function; rounds interleave the functions so they share machine conditions."""
     for fn in fns:  # warm up
-        for _ in range(BATCH):
+        for _ in range(BATCH // 4):
             fn()
     samples: list[list[float]] = [[] for _ in fns]
     for _ in range(ROUNDS):
         for fn, out in zip(fns, samples, strict=True):
-            start = time.perf_counter_ns()
+            start = time.process_time_ns()
             for _ in range(BATCH):
                 fn()
-            out.append((time.perf_counter_ns() - start) / BATCH)
+            out.append((time.process_time_ns() - start) / BATCH)
     return [statistics.median(out) for out in samples]
 
 
-def naive(spec: VenuePairSpec, asks: list[Level], bids: list[Level]) -> bool:
-    """The top-of-book check: best bid after fees beats best ask after fees and the required edge."""
-    return bids[0][0] * spec.sell_factor >= asks[0][0] * spec.buy_factor
-
-
 def main() -> None:
-    fns: list[Callable[[], object]] = []
+    old = baseline_module()
+    new_spec = make_spec("btc_usdt", _info("a"), _info("b"), min_profit_bps=25.0)
+    old_spec = old.make_spec("btc_usdt", _info("a"), _info("b"), min_profit_bps=25.0)
     labels: list[str] = []
-    for levels, drop, cap in CASES:
-        spec = make_spec("btc_usdt", _info("a"), _info("b"), min_profit_bps=25.0, max_notional=cap)
-        asks, bids = books(drop)
-        opp = evaluate_levels(spec, asks, bids, 0)
-        assert opp is not None and opp.buy_levels == opp.sell_levels == levels, opp
-        fns.append(lambda s=spec, a=asks, b=bids: evaluate_levels(s, a, b, 0))
-        labels.append(f"{levels} levels")
-    spec = make_spec("btc_usdt", _info("a"), _info("b"), min_profit_bps=25.0)
-    asks, bids = books(10.0)
-    bids = [(p - 2.0, q) for p, q in bids]
-    assert evaluate_levels(spec, asks, bids, 0) is None
-    fns.append(lambda: evaluate_levels(spec, asks, bids, 0))
-    labels.append("none (early exit)")
-    fns.append(lambda: naive(spec, asks, bids))
-    labels.append("naive top of book")
-
+    fns: list[Callable[[], object]] = []
+    for levels in LEVELS:
+        for profitable in (True, False):
+            asks, bids = books(levels, profitable)
+            opp = evaluate_levels(new_spec, asks, bids, 0)
+            if profitable:
+                assert opp is not None and opp.buy_levels == opp.sell_levels == levels, opp
+            else:
+                assert opp is None
+            labels.append(f"{levels} levels, {'full walk' if profitable else 'early exit'}")
+            fns.append(lambda a=asks, b=bids: evaluate_levels(new_spec, a, b, 0))
+            fns.append(lambda a=asks, b=bids: old.evaluate_levels(old_spec, a, b, 0))
     results = median_ns(fns)
-    base = results[-1]
-    print(f"{'case':<18} {'median ns':>10} {'x naive':>8}")
-    for label, ns in zip(labels, results, strict=True):
-        print(f"{label:<18} {ns:>10.0f} {ns / base:>8.1f}")
+    print(f"baseline: arbkit/arbitrage/evaluate.py at {BASELINE} (git history), same run; medians of {ROUNDS} rounds")
+    print(f"{'case':<26} {'new ns':>8} {'old ns':>8} {'new/old':>8}")
+    for n, label in enumerate(labels):
+        new_ns, old_ns = results[2 * n], results[2 * n + 1]
+        print(f"{label:<26} {new_ns:>8.0f} {old_ns:>8.0f} {new_ns / old_ns:>8.2f}")
+    three = results[0]
+    print(f"3 levels, full walk: {three / 1000:.2f} us (target < 2 us: {'met' if three < 2000 else 'NOT met'})")
 
 
 if __name__ == "__main__":

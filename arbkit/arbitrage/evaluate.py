@@ -38,7 +38,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp_units
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
 
@@ -370,7 +370,12 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
         qty = grid.size(choice.k)
         max_qty = grid.size(choice.max_k)
         cost, proceeds = choice.cost, choice.proceeds
-        n_buy, n_sell, worst_buy, worst_sell = choice.buy_levels, choice.sell_levels, choice.buy_worst, choice.sell_worst
+        n_buy, n_sell, worst_buy, worst_sell = (
+            choice.buy_levels,
+            choice.sell_levels,
+            choice.buy_worst,
+            choice.sell_worst,
+        )
     buy_fee = spec.buy_fee
     profit = proceeds * b - cost * (1.0 + buy_fee)
     top_ask = asks[0][0]
@@ -436,9 +441,9 @@ def _in_n(
 def _side(asks: list[Level], bids: list[Level], spec: VenuePairSpec, k: int, n_asks: int, n_bids: int) -> int:
     """Sign of (boundary - size k), exactly, for a boundary that ends ask level ``n_asks`` and/or bid level
     ``n_bids`` (0: not that side); -2 when the two sides disagree (left to the general path)."""
-    grid = _grid(spec)
-    side_a = cum_cmp(asks, n_asks, grid, k) if n_asks else None
-    side_b = cum_cmp(bids, n_bids, grid, k) if n_bids else None
+    units, scale = spec.step_units, spec.step_scale
+    side_a = cum_cmp_units(asks, n_asks, units, scale, k) if n_asks else None
+    side_b = cum_cmp_units(bids, n_bids, units, scale, k) if n_bids else None
     if side_a is None:
         return side_b if side_b is not None else -2
     if side_b is None or side_b == side_a:

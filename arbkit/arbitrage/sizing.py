@@ -12,19 +12,20 @@ API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` and ``cum
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
 from arbkit.structs import Level
 
-__all__ = ["BAND", "Choice", "Grid", "Terms", "choose", "cum_cmp", "dec"]
+__all__ = ["BAND", "Choice", "Grid", "Terms", "choose", "cum_cmp", "cum_cmp_units", "dec"]
 
 BAND = 1e-9  # relative: float decisions closer than this to a boundary are settled exactly
 
 
 def dec(x: float) -> Fraction:
     """The decimal a float stands for (its shortest repr), exactly."""
-    return Fraction(repr(x))
+    return Fraction(*Decimal(repr(x)).as_integer_ratio())
 
 
 class Terms(NamedTuple):
@@ -85,18 +86,23 @@ class Grid:
 
 def cum_cmp(levels: list[Level], n: int, grid: Grid, k: float) -> int:
     """Sign of (sum of the first ``n`` level sizes) - (size ``k``), in exact decimals."""
-    scale = grid.scale if grid.units else 0
-    if scale:  # sizes with no more decimals than the step: exact integers at the step's scale
-        total = 0
-        for _, size in levels[:n]:
-            r = round(size * scale)
-            if r >= 10**15 or r / scale != size:  # not a decimal with the step's decimals (both exact here)
-                break
-            total += r
-        else:
-            diff = total - int(k) * grid.units
-            return (diff > 0) - (diff < 0)
+    if grid.units:
+        return cum_cmp_units(levels, n, grid.units, grid.scale, int(k))
     diff = sum((dec(size) for _, size in levels[:n]), Fraction(0)) - grid.exact(k)
+    return (diff > 0) - (diff < 0)
+
+
+def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:
+    """``cum_cmp`` on a step grid: integers at the step's scale when every size has no more decimals than the
+    step (the usual case, cheap), else exact fractions."""
+    total = 0
+    for _, size in levels[:n]:
+        r = int(size * scale + 0.5)
+        if r / scale != size or r >= 1_000_000_000_000_000:  # not a decimal with the step's decimals
+            diff = sum((dec(s) for _, s in levels[:n]), Fraction(0)) - Fraction(k * units, scale)
+            return (diff > 0) - (diff < 0)
+        total += r
+    diff = total - k * units
     return (diff > 0) - (diff < 0)
 
 
@@ -167,9 +173,7 @@ def _sign(x: float, scale: float, exact: object) -> int:
     return (diff > 0) - (diff < 0)
 
 
-def choose(
-    asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak: float, top: float
-) -> Choice | None:
+def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak: float, top: float) -> Choice | None:
     """The feasible size that maximises ``G`` (ties: the larger), given the continuous argmax ``peak`` and the
     largest continuous size ``top`` with ``G >= 0`` within depth and cap."""
     a, b = terms.buy_factor, terms.sell_factor

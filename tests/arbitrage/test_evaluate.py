@@ -58,38 +58,104 @@ def test_fees_eat_the_raw_edge() -> None:
     assert evaluate_levels(spec(), [(100.0, 1.0)], [(100.15, 1.0)], 0) is not None
 
 
-def test_several_levels_partial_last_level() -> None:
-    # No fees, 50 bps required: G(q) = proceeds - 1.005 * cost.
-    # seg 1 @ (100 | 101): +0.5 -> 0.5; seg 2 @ (100.4 | 100.8): -0.102 -> 0.398;
-    # seg 3 @ (101 | 100.5): slope -1.005, G hits 0 after 0.398 / 1.005 = 0.39602 -> q* = 2.39602 -> 2.39 on step 0.01.
+def test_worked_example_with_a_hurdle_stops_where_the_margin_stops_paying() -> None:
+    # No fees, 50 bps: G's slope is +0.5 on the first segment, -0.102 on the second, -1.005 on the third: size 1.
     asks = [(100.0, 1.0), (100.4, 1.0), (101.0, 5.0)]
     bids = [(101.0, 1.0), (100.8, 1.0), (100.5, 5.0)]
     opp = evaluate_levels(spec(bps=50.0), asks, bids, 0)
     assert opp is not None
-    assert opp.quantity == 2.39
-    assert opp.notional == pytest.approx(239.79)  # 100 + 100.4 + 101 * 0.39
-    assert opp.profit_quote == pytest.approx(1.205)  # 240.995 - 239.79
-    assert opp.buy_vwap == pytest.approx(239.79 / 2.39)
-    assert opp.sell_vwap == pytest.approx(240.995 / 2.39)
-    assert opp.edge_bps == pytest.approx(1.205 / 239.79 * 1e4)
-    assert opp.edge_bps >= 50.0
-    assert (opp.buy_levels, opp.sell_levels) == (3, 3)
+    assert opp.quantity == 1.0
+    assert (opp.buy_vwap, opp.sell_vwap) == (100.0, 101.0)
+    assert opp.notional == pytest.approx(100.0)
+    assert opp.profit_quote == pytest.approx(1.0)
+    assert opp.edge_bps == pytest.approx(100.0)
+    assert (opp.buy_levels, opp.sell_levels) == (1, 1)
     assert opp.limited_by == LIMIT_EDGE
+    assert (opp.buy_worst_price, opp.sell_worst_price) == (100.0, 101.0)
+    # the old figure, kept: the largest size whose average edge still clears 50 bps (2.39, notional 239.79)
+    assert opp.max_quantity == 2.39
+    # with a 0 bps hurdle the second segment pays too (+0.4): the profit-maximising size is 2
+    flat = evaluate_levels(spec(), asks, bids, 0)
+    assert flat is not None and flat.quantity == 2.0 and flat.profit_quote == pytest.approx(1.4)
+    assert (flat.buy_levels, flat.sell_levels) == (2, 2) and flat.sell_worst_price == 100.8
+
+
+def test_size_is_not_the_largest_root() -> None:
+    # buying 1.00 earns 1.00; the old largest-root size 1.33 earned 0.01
+    opp = evaluate_levels(spec(), [(100.0, 1.0), (102.0, 10.0)], [(101.0, 1.0), (99.0, 10.0)], 0)
+    assert opp is not None
+    assert opp.quantity == 1.0 and opp.profit_quote == pytest.approx(1.0)
+    assert opp.max_quantity == 1.33
+
+
+def test_ties_take_the_largest_size() -> None:
+    # a zero marginal edge on the second segment: the same G at 1 and 2, so 2
+    opp = evaluate_levels(spec(), [(100.0, 1.0), (100.0, 1.0)], [(101.0, 1.0), (100.0, 1.0), (99.0, 1.0)], 0)
+    assert opp is not None and opp.quantity == 2.0 and opp.profit_quote == pytest.approx(1.0)
 
 
 def test_unaligned_levels() -> None:
-    # asks: 0.5 @ 100 then 2 @ 100.2; bids: 2 @ 100.6 then 1 @ 99. No fees, 0 bps: take everything while
-    # the average stays positive. Segments: 0.5 (100|100.6) +0.3, 1.5 (100.2|100.6) +0.6 -> G = 0.9 at q=2,
-    # then (100.2|99) slope -1.2: 0.75 more -> q* = 2.5 (asks run out at 2.5 first: depth).
+    # asks: 0.5 @ 100 then 2 @ 100.2; bids: 2 @ 100.6 then 1 @ 99. No fees, 0 bps. Segments: 0.5 (100|100.6)
+    # +0.6, 1.5 (100.2|100.6) +0.4 -> G = 0.9 at q=2, then (100.2|99) -1.2: the size is 2, the old figure 2.5.
     asks = [(100.0, 0.5), (100.2, 2.0)]
     bids = [(100.6, 2.0), (99.0, 1.0)]
     opp = evaluate_levels(spec(), asks, bids, 0)
     assert opp is not None
-    assert opp.quantity == 2.5
-    assert opp.limited_by == LIMIT_DEPTH
-    assert opp.notional == pytest.approx(50.0 + 200.4)
-    assert opp.profit_quote == pytest.approx(201.2 + 49.5 - 250.4)
-    assert (opp.buy_levels, opp.sell_levels) == (2, 2)
+    assert opp.quantity == 2.0
+    assert opp.limited_by == LIMIT_EDGE
+    assert opp.notional == pytest.approx(50.0 + 150.3)
+    assert opp.profit_quote == pytest.approx(0.9)
+    assert (opp.buy_levels, opp.sell_levels) == (2, 1)
+    assert opp.max_quantity == 2.5
+
+
+def test_a_minimum_quantity_forces_the_smallest_feasible_larger_size() -> None:
+    asks, bids = [(100.0, 1.0), (100.5, 5.0)], [(101.0, 1.0), (100.2, 5.0)]
+    opp = evaluate_levels(spec(min_qty=1.5), asks, bids, 0)
+    assert opp is not None and opp.quantity == 1.5
+    assert opp.profit_quote == pytest.approx(1.0 - 0.3 * 0.5)
+    assert evaluate_levels(spec(min_qty=5.0), asks, bids, 0) is None  # G < 0 by then
+
+
+def test_min_notional_is_checked_at_the_worst_price_touched() -> None:
+    # peak at 0.1 (the cheap level); 30 of buy notional needs 0.15 at the worst price 200 (0.2 by the VWAP)
+    asks, bids = [(100.0, 0.1), (200.0, 1.0)], [(150.0, 2.0)]
+    s = make_spec("p", info("a", min_notional=30.0), info("b"), 0.0)
+    opp = evaluate_levels(s, asks, bids, 0)
+    assert opp is not None and opp.quantity == 0.15
+    assert opp.buy_worst_price == 200.0 and opp.buy_levels == 2
+    assert opp.profit_quote == pytest.approx(0.15 * 150.0 - (10.0 + 0.05 * 200.0))
+
+
+def test_sell_min_notional_can_be_met_only_below_the_peak() -> None:
+    # selling 1 touches only the 100 bid (notional 100); any more touches the 1 bid (notional < 50)
+    asks, bids = [(0.5, 20.0)], [(100.0, 1.0), (1.0, 10.0)]
+    s = make_spec("p", info("a"), info("b", min_notional=50.0), 0.0)
+    opp = evaluate_levels(s, asks, bids, 0)
+    assert opp is not None and opp.quantity == 1.0
+    assert (opp.sell_levels, opp.sell_worst_price) == (1, 100.0)
+    assert opp.max_quantity == 11.0
+
+
+def test_exact_depth_boundary_on_a_fine_grid() -> None:
+    # 100000.7 + 89046.4 is 189047.09999999998 in floats; the book holds exactly 189047.1
+    opp = evaluate_levels(spec(), [(0.5, 100000.7), (0.51, 89046.4)], [(0.6, 1e6)], 0)
+    assert opp is not None and opp.quantity == 189047.1
+    assert opp.limited_by == LIMIT_DEPTH and opp.buy_levels == 2
+
+
+def test_levels_counted_from_the_rounded_quantity() -> None:
+    opp = evaluate_levels(spec(step=0.1, cap=85.0), [(100.0, 0.7), (100.5, 0.1), (101.0, 1.0)], [(110.0, 5.0)], 0)
+    assert opp is not None and opp.quantity == 0.8
+    assert (opp.buy_levels, opp.sell_levels) == (2, 1)
+    assert opp.buy_worst_price == 100.5
+
+
+def test_rounding_never_goes_past_the_book_or_the_cap() -> None:
+    assert evaluate_levels(spec(step=1.0), [(100.0, 0.9999999999)], [(101.0, 5.0)], 0) is None
+    assert evaluate_levels(spec(step=1.0, cap=99.99999999), [(100.0, 5.0)], [(101.0, 5.0)], 0) is None
+    opp = evaluate_levels(spec(step=1.0, cap=100.0), [(100.0, 5.0)], [(101.0, 5.0)], 0)
+    assert opp is not None and opp.quantity == 1.0 and opp.notional == 100.0
 
 
 def test_step_rounding_uses_the_coarser_step() -> None:
@@ -181,10 +247,13 @@ def test_top_of_book_edge() -> None:
     assert top_of_book_edge_bps(100.0, 101.0, 0.001, 0.001) == pytest.approx(79.9)
 
 
-def _brute_force(asks: list[Level], bids: list[Level], a: float, b: float, step: float, cap: float) -> float:
-    """Largest multiple of ``step`` within depth and cap where b*proceeds - a*cost >= 0 (tiny tolerance)."""
+def _brute_force(
+    asks: list[Level], bids: list[Level], a: float, b: float, step: float, cap: float
+) -> tuple[float, float]:
+    """(argmax of G on the grid, ties larger; largest size with G >= 0) within depth and cap (tiny tolerance)."""
     depth = min(sum(q for _, q in asks), sum(q for _, q in bids))
-    best = 0.0
+    best = largest = 0.0
+    best_gain = 0.0
     for n in range(1, int(depth / step + 1e-9) + 1):
         qty = n * step
         cost = proceeds = 0.0
@@ -198,9 +267,12 @@ def _brute_force(asks: list[Level], bids: list[Level], a: float, b: float, step:
             take = min(v, rem)
             proceeds += p * take
             rem -= take
-        if cost <= cap + 1e-9 and b * proceeds - a * cost >= -1e-9 * cost:
-            best = qty
-    return best
+        gain = b * proceeds - a * cost
+        if cost <= cap + 1e-9 and gain >= -1e-9 * cost:
+            largest = qty
+            if gain >= best_gain - 1e-9 * cost:
+                best, best_gain = qty, max(gain, best_gain)
+    return best, largest
 
 
 def test_matches_brute_force_on_random_books() -> None:
@@ -214,9 +286,9 @@ def test_matches_brute_force_on_random_books() -> None:
         cap = rng.choice([None, 80.0, 250.0])
         s = spec(bps=bps, fee=fee, cap=cap)
         opp = evaluate_levels(s, asks, bids, 0)
-        expected = _brute_force(asks, bids, s.buy_factor, s.sell_factor, 0.01, cap or float("inf"))
-        got = 0.0 if opp is None else opp.quantity
-        assert got == pytest.approx(expected, abs=1e-9), (asks, bids, fee, bps, cap)
+        best, largest = _brute_force(asks, bids, s.buy_factor, s.sell_factor, 0.01, cap or float("inf"))
+        assert (0.0 if opp is None else opp.quantity) == pytest.approx(best, abs=1e-9), (asks, bids, fee, bps, cap)
+        assert (0.0 if opp is None else opp.max_quantity) == pytest.approx(largest, abs=1e-9)
         if opp is not None:
             assert opp.edge_bps >= bps - 1e-6
             assert opp.notional <= (cap or float("inf")) + 1e-9

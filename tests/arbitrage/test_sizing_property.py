@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -22,7 +23,8 @@ BTC = Symbol.parse("BTC/USDT")
 
 
 def D(x: float) -> Fraction:
-    return Fraction(repr(x))
+    """The decimal a float stands for, exactly."""
+    return Fraction(*Decimal(repr(x)).as_integer_ratio())
 
 
 class Ref(NamedTuple):
@@ -131,13 +133,15 @@ def cases(draw: st.DrawFn) -> tuple[VenuePairSpec, list[Level], list[Level]]:
     n_a, n_b = draw(st.integers(1, 30)), draw(st.integers(1, 30))
     lots = rnd.choice([1, 3, 10, 1000, 10**6])  # a typical level holds about this many steps
 
+    exact_step = Decimal(repr(step))
+
     def size() -> float:
         kind = rnd.choice(["grid", "grid", "decimal", "near"])
         units = rnd.randint(1, 2 * lots)
         if kind == "grid":
-            return float(D(step) * units)
+            return float(exact_step * units)
         if kind == "near":
-            return float(D(step) * units - D(step) / 10**10)
+            return float(exact_step * units - exact_step.scaleb(-10))
         return _decimal(step * units * rnd.uniform(0.1, 1.9), rnd.randint(2, 10))
 
     spread = draw(st.sampled_from([-0.002, 0.0, 0.001, 0.003, 0.01]))
