@@ -1,10 +1,11 @@
 """Median cost of one ``evaluate_levels`` call for 3, 10 and 50 levels per side (full walk and early exit), against
 the evaluator before issue 10 (largest-root sizing) measured in the same run.
 
-The baseline is the old ``arbkit/arbitrage/evaluate.py`` read from git history at run time (commit ``BASELINE``,
-the last one with the old sizing), so the comparison needs the repository's ``.git``. Run from the repo root:
-``PYTHONPATH=. python benchmarks/evaluate_cost.py``. Prints median CPU ns per evaluation (medians of timed rounds, process time so other load on a shared machine is not counted) and
-the ratio new / old. Target: 3 levels under 2 us. Not a test.
+Baseline: the old ``arbkit/arbitrage/evaluate.py`` read from git history at run time (commit ``BASELINE``, the last
+one with the old sizing), so the comparison needs the repository's ``.git``. Run from the repo root:
+``PYTHONPATH=. python benchmarks/evaluate_cost.py``. Prints median CPU ns per evaluation (medians of timed rounds;
+process time, so other load on a shared machine is not counted) and the ratio new / old. Target: 3 levels under
+2 us. Not a test.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def _step_parts(step: float) -> tuple[int, int]:
         return 0, 0
     exponent = int(Decimal(repr(step)).normalize().as_tuple().exponent)
     scale = 10 ** max(0, -exponent)
-    return int(round(Decimal(repr(step)) * scale)), scale
+    return round(Decimal(repr(step)) * scale), scale
 
 
 def make_spec(

@@ -7,6 +7,7 @@ evaluates ``G`` exactly at its two ends (``G`` is linear on a segment, so its ma
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from decimal import Decimal
@@ -61,7 +62,7 @@ def reference(spec: VenuePairSpec, asks: list[Level], bids: list[Level]) -> Ref 
     max_k = 0
     cost0 = proc0 = Fraction(0)
     i = j = 0
-    for lo, hi in zip(points, points[1:], strict=False):
+    for lo, hi in itertools.pairwise(points):
         while ca[i] <= lo:
             i += 1
         while cb[j] <= lo:
