@@ -52,6 +52,7 @@ __all__ = [
     "common_step",
     "evaluate_books",
     "evaluate_levels",
+    "evaluate_read",
     "make_spec",
     "top_of_book_edge_bps",
 ]
@@ -224,6 +225,14 @@ def evaluate_books(
 
 def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int) -> Opportunity | None:
     """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None."""
+    return evaluate_read(spec, asks, bids, now_ms)[0]
+
+
+def evaluate_read(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int
+) -> tuple[Opportunity | None, int, int]:
+    """``evaluate_levels`` and how many ask and bid levels it read: a book whose first levels are unchanged up to
+    there gives the same answer, so the scanner can skip re-evaluating it."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
     a = spec.buy_factor
@@ -231,7 +240,7 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
     ap, aq = asks[0]
     bp, bq = bids[0]
     if b * bp < a * ap:  # the best marginal edge is already below the hurdle
-        return None
+        return None, 1, 1
     cap = spec.max_notional
     na = len(asks)
     nb = len(bids)
@@ -366,7 +375,7 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
         grid = _grid(spec)
         choice = choose(asks, bids, _terms(spec), grid, peak, top)
         if choice is None:
-            return None
+            return None, i + 2, j + 2  # one level past the walk: a size within the band may reach it
         qty = grid.size(choice.k)
         max_qty = grid.size(choice.max_k)
         cost, proceeds = choice.cost, choice.proceeds
@@ -380,7 +389,7 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
     profit = proceeds * b - cost * (1.0 + buy_fee)
     top_ask = asks[0][0]
     top_bid = bids[0][0]
-    return Opportunity(
+    opp = Opportunity(
         spec.pair_id,
         spec.symbol,
         spec.buy_exchange,
@@ -403,6 +412,7 @@ def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], n
         worst_buy,
         worst_sell,
     )
+    return opp, i + 2, j + 2
 
 
 _Found = tuple[float, float, float, int, int, float, float, float]  # size, cost, proceeds, levels, worst, G

@@ -3,7 +3,9 @@
 API:
 - ``GateThresholds(max_age_ms=2000, require_live=True, reject_crossed=True, max_checksum_failures=None)``
 - ``gate(health, thresholds, extra_age_ms=0.0) -> GateDecision`` for one book;
-  ``gate_pair(buy, sell, thresholds)`` for the two books of a venue pair (first failing reason wins).
+  ``gate_pair(buy, sell, thresholds)`` for the two books of a venue pair (first failing reason wins);
+  ``usable_for_ms(health, thresholds)``: how much longer a usable book stays usable with no news (it only ages),
+  so a decision can be kept until its inputs change.
 - ``HealthTable``: latest ``BookHealth`` per (exchange, symbol); ``update(health, now_ms)``,
   ``decision(exchange, symbol, now_ms)`` (ages the stored health by the time since it arrived, so a feed that
   silently stops is gated too), ``rows(now_ms)`` and ``summary(now_ms)`` for tables and notebooks.
@@ -27,6 +29,7 @@ __all__ = [
     "gate",
     "gate_pair",
     "summarize",
+    "usable_for_ms",
 ]
 
 OK = "ok"
@@ -76,6 +79,11 @@ def gate(health: BookHealth | None, thresholds: GateThresholds, extra_age_ms: fl
     if problem is None:
         return _USABLE
     return GateDecision(False, f"{health.exchange} {health.symbol}: {problem}")
+
+
+def usable_for_ms(health: BookHealth, thresholds: GateThresholds) -> float:
+    """Milliseconds until a book that passes ``gate`` now goes stale if nothing else arrives (its age grows)."""
+    return thresholds.max_age_ms - (health.age_ms or 0.0)
 
 
 def gate_pair(buy: BookHealth | None, sell: BookHealth | None, thresholds: GateThresholds) -> GateDecision:

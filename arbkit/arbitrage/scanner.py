@@ -1,7 +1,12 @@
-"""The live Scanner: on every book update, evaluate every ordered venue pair that book takes part in.
+"""The live Scanner: on a book update, re-evaluate the ordered venue pairs that book takes part in.
 
 Composites feed it (``attach``); it gates each evaluation on book health, tracks opportunity lifecycles and hands
 ``OpportunityEvent``s to callbacks or an ``async for`` stream. Exchanges can join and leave while it runs.
+
+Bookkeeping is kept small because it, not the math, dominates the cost of an update: a venue pair is evaluated
+again only when the levels its last evaluation read (``evaluate_read``) changed on the updated book, or a book's
+gate decision changed; gate decisions are kept until their inputs change (a new health state, or a usable book
+ageing past ``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
 """
 
 from __future__ import annotations
@@ -12,13 +17,66 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Protocol
 
 from arbkit.arbitrage.config import ArbitrageConfig, ArbitragePair
-from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_levels, make_spec
-from arbkit.arbitrage.gating import HealthRow, HealthTable, gate
+from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_read, make_spec
+from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate, usable_for_ms
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
 from arbkit.exchanges.listeners import Listeners
-from arbkit.structs import BookUpdate, OrderBook, Symbol, SymbolInfo
+from arbkit.structs import BookHealth, BookUpdate, Level, OrderBook, Symbol, SymbolInfo
 
 BookKey = tuple[str, Symbol]
+
+
+class _Book:
+    """The latest book of one (exchange, symbol) and its kept gate decision."""
+
+    __slots__ = ("book", "health", "reason", "seen_ms", "usable_until")
+
+    def __init__(self, book: OrderBook) -> None:
+        self.book = book
+        self.health: BookHealth | None = None
+        self.reason = "no book yet"
+        self.seen_ms = 0.0
+        self.usable_until = -1.0  # usable while now <= usable_until
+
+    def set_health(self, health: BookHealth, now: float, thresholds: GateThresholds) -> None:
+        old = self.health
+        self.health = health
+        self.seen_ms = now
+        if (
+            old is not None
+            and self.usable_until >= 0.0
+            and health.state is old.state
+            and health.crossed == old.crossed
+            and health.checksum_failures == old.checksum_failures
+            and health.age_ms is not None
+        ):  # same inputs, still usable: only the age moved
+            self.usable_until = now + usable_for_ms(health, thresholds)
+            if self.usable_until >= now:
+                return
+        decision = gate(health, thresholds)
+        self.reason = decision.reason
+        self.usable_until = now + usable_for_ms(health, thresholds) if decision.usable else -1.0
+
+    def decision(self, now: float, thresholds: GateThresholds) -> str | None:
+        """None when usable at ``now``, else why not (a usable book ages into staleness without news)."""
+        if now <= self.usable_until:
+            return None
+        if self.health is None:
+            return f"{self.book.exchange} {self.book.symbol}: no book yet"
+        if self.usable_until >= 0.0:  # it was usable: it has gone stale since
+            self.reason = gate(self.health, thresholds, now - self.seen_ms).reason
+            self.usable_until = -1.0
+        return self.reason
+
+
+class _Read:
+    """What one venue pair's last evaluation read: the ask and bid levels that decided it."""
+
+    __slots__ = ("asks", "bids")
+
+    def __init__(self, asks: list[Level], bids: list[Level]) -> None:
+        self.asks = asks
+        self.bids = bids
 
 
 class BookSource(Protocol):
@@ -39,8 +97,9 @@ class Scanner:
         self.tracker = OpportunityTracker()
         self._thresholds = arbitrage.gate_thresholds
         self._infos: dict[BookKey, SymbolInfo] = {}
-        self._books: dict[BookKey, OrderBook] = {}
+        self._books: dict[BookKey, _Book] = {}
         self._specs: dict[BookKey, list[VenuePairSpec]] = {}
+        self._read: dict[tuple[str, str, str], _Read] = {}  # venue pair -> levels its last evaluation read
         self._detach: dict[str, Callable[[], None]] = {}
         self.out: dict[str, str] = {}  # exchange -> why it is not scanning
         self.open: dict[tuple[str, str, str], Opportunity] = {}
@@ -89,6 +148,7 @@ class Scanner:
                 specs.setdefault((spec.buy_exchange, spec.symbol), []).append(spec)
                 specs.setdefault((spec.sell_exchange, spec.symbol), []).append(spec)
         self._specs = specs
+        self._read.clear()
 
     def _pair_specs(self, pair: ArbitragePair) -> Iterable[VenuePairSpec]:
         symbol = pair.symbol
@@ -118,39 +178,65 @@ class Scanner:
         book = update.book
         key = (book.exchange, book.symbol)
         now = _now_ms()
-        self._books[key] = book
+        slot = self._books.get(key)
+        if slot is None:
+            slot = self._books[key] = _Book(book)
+        else:
+            slot.book = book
+        thresholds = self._thresholds
+        slot.set_health(update.health, now, thresholds)
         self.health.update(update.health, now)
         specs = self._specs.get(key)
         if not specs:
             return
-        own = gate(update.health, self._thresholds)
+        own = slot.decision(now, thresholds)
+        name = book.exchange
         for spec in specs:
-            other = spec.sell_exchange if spec.buy_exchange == book.exchange else spec.buy_exchange
-            other_book = self._books.get((other, book.symbol))
-            if not own.usable:
-                opp, reason = None, own.reason
-            elif other_book is None:
-                opp, reason = None, f"{other} {book.symbol}: no book yet"
-            else:
-                decision = self.health.decision(other, book.symbol, now)
-                if decision.usable:
-                    opp, reason = self._evaluate(spec, book, other_book, now), "gone"
+            buying = spec.buy_exchange == name
+            other = self._books.get((spec.sell_exchange if buying else spec.buy_exchange, book.symbol))
+            reason = own
+            if reason is None:
+                if other is None:
+                    reason = f"{spec.sell_exchange if buying else spec.buy_exchange} {book.symbol}: no book yet"
                 else:
-                    opp, reason = None, decision.reason
-            for event in self.tracker.observe(spec.key, opp, now, reason):
+                    reason = other.decision(now, thresholds)
+            pair = spec.key
+            if reason is not None:
+                self._read.pop(pair, None)
+                if self.tracker.is_open(pair):
+                    for event in self.tracker.observe(pair, None, now, reason):
+                        self._publish(event)
+                continue
+            assert other is not None
+            buy, sell = (book, other.book) if buying else (other.book, book)
+            read = self._read.get(pair)
+            if read is not None:  # unchanged where the last evaluation looked: its answer stands
+                if buying:
+                    if buy.asks[: len(read.asks)] == read.asks:
+                        continue
+                elif sell.bids[: len(read.bids)] == read.bids:
+                    continue
+            opp = self._evaluate(spec, buy, sell, now, pair)
+            for event in self.tracker.observe(pair, opp, now, "gone"):
                 self._publish(event)
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
-    def _evaluate(self, spec: VenuePairSpec, book: OrderBook, other: OrderBook, now: int) -> Opportunity | None:
-        buy, sell = (book, other) if spec.buy_exchange == book.exchange else (other, book)
+    def _evaluate(
+        self, spec: VenuePairSpec, buy: OrderBook, sell: OrderBook, now: int | float, pair: tuple[str, str, str]
+    ) -> Opportunity | None:
         self.evaluations += 1
-        if not buy.asks or not sell.bids:
+        asks, bids = buy.asks, sell.bids
+        if not asks or not bids:
+            self._read.pop(pair, None)
             return None
         try:
-            return evaluate_levels(spec, buy.asks, sell.bids, now)
+            opp, n_asks, n_bids = evaluate_read(spec, asks, bids, int(now))
         except BookRejectedError:
+            self._read.pop(pair, None)
             return None
+        self._read[pair] = _Read(asks[:n_asks], bids[:n_bids])
+        return opp
 
     def _publish(self, event: OpportunityEvent) -> None:
         key = event.lifecycle.key
