@@ -1,8 +1,8 @@
 """Median cost of one ``evaluate_levels`` call for 3, 10 and 50 levels per side (full walk and early exit), against
 the evaluator before issue 10 (largest-root sizing) measured in the same run.
 
-Baseline: the old ``arbkit/arbitrage/evaluate.py`` read from git history at run time (commit ``BASELINE``, the last
-one with the old sizing), so the comparison needs the repository's ``.git``. Run from the repo root:
+Baseline: the old ``arbkit/arbitrage/evaluate.py`` read from git history at run time (``_baseline.BASELINE``, the last
+commit with the old sizing), so the comparison needs the repository's ``.git``. Run from the repo root:
 ``PYTHONPATH=. python benchmarks/evaluate_cost.py``. Prints median CPU ns per evaluation (medians of timed rounds;
 process time, so other load on a shared machine is not counted) and the ratio new / old. Target: 3 levels under
 2 us. Not a test.
@@ -11,37 +11,18 @@ process time, so other load on a shared machine is not counted) and the ratio ne
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import time
-import types
 from collections.abc import Callable
-from pathlib import Path
+
+from _baseline import BASELINE, baseline
 
 from arbkit.arbitrage.evaluate import evaluate_levels, make_spec
 from arbkit.structs import AssetName, Level, Symbol, SymbolInfo
 
-BASELINE = "ab0cbe1"  # the last commit with the largest-root evaluator
 SYMBOL = Symbol(AssetName("BTC"), AssetName("USDT"))
 BATCH = 2_000
 ROUNDS = 15
 LEVELS = (3, 10, 50)
-
-
-def baseline_module() -> types.ModuleType:
-    """Today's code before issue 10, loaded from git history as ``evaluate_baseline``."""
-    root = Path(__file__).resolve().parents[1]
-    source = subprocess.run(
-        ["git", "show", f"{BASELINE}:arbkit/arbitrage/evaluate.py"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    module = types.ModuleType("evaluate_baseline")
-    sys.modules[module.__name__] = module
-    exec(compile(source, f"{BASELINE}:arbkit/arbitrage/evaluate.py", "exec"), module.__dict__)
-    return module
 
 
 def _info(exchange: str) -> SymbolInfo:
@@ -74,7 +55,7 @@ def median_ns(fns: list[Callable[[], object]]) -> list[float]:
 
 
 def main() -> None:
-    old = baseline_module()
+    old = baseline("evaluate")
     new_spec = make_spec("btc_usdt", _info("a"), _info("b"), min_profit_bps=25.0)
     old_spec = old.make_spec("btc_usdt", _info("a"), _info("b"), min_profit_bps=25.0)
     labels: list[str] = []

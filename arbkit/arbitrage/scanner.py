@@ -29,10 +29,13 @@ BookKey = tuple[str, Symbol]
 class _Book:
     """The latest book of one (exchange, symbol) and its kept gate decision."""
 
-    __slots__ = ("book", "health", "reason", "seen_ms", "usable_until")
+    __slots__ = ("book", "exchange", "health", "reason", "routes", "seen_ms", "symbol", "usable_until")
 
-    def __init__(self, book: OrderBook) -> None:
-        self.book = book
+    def __init__(self, exchange: str, symbol: Symbol) -> None:
+        self.exchange = exchange
+        self.symbol = symbol
+        self.book: OrderBook | None = None
+        self.routes: list[tuple[_Pair, bool]] = []  # the venue pairs this book is in; True where it is the buy side
         self.health: BookHealth | None = None
         self.reason = "no book yet"
         self.seen_ms = 0.0
@@ -61,22 +64,26 @@ class _Book:
         """None when usable at ``now``, else why not (a usable book ages into staleness without news)."""
         if now <= self.usable_until:
             return None
-        if self.health is None:
-            return f"{self.book.exchange} {self.book.symbol}: no book yet"
+        if self.health is None or self.book is None:
+            return f"{self.exchange} {self.symbol}: no book yet"
         if self.usable_until >= 0.0:  # it was usable: it has gone stale since
             self.reason = gate(self.health, thresholds, now - self.seen_ms).reason
             self.usable_until = -1.0
         return self.reason
 
 
-class _Read:
-    """What one venue pair's last evaluation read: the ask and bid levels that decided it."""
+class _Pair:
+    """One ordered venue pair: its spec, its two books, and the levels its last evaluation read (None: evaluate)."""
 
-    __slots__ = ("asks", "bids")
+    __slots__ = ("asks_read", "bids_read", "buy", "key", "sell", "spec")
 
-    def __init__(self, asks: list[Level], bids: list[Level]) -> None:
-        self.asks = asks
-        self.bids = bids
+    def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book) -> None:
+        self.spec = spec
+        self.key = spec.key
+        self.buy = buy
+        self.sell = sell
+        self.asks_read: list[Level] | None = None
+        self.bids_read: list[Level] | None = None
 
 
 class BookSource(Protocol):
@@ -98,8 +105,7 @@ class Scanner:
         self._thresholds = arbitrage.gate_thresholds
         self._infos: dict[BookKey, SymbolInfo] = {}
         self._books: dict[BookKey, _Book] = {}
-        self._specs: dict[BookKey, list[VenuePairSpec]] = {}
-        self._read: dict[tuple[str, str, str], _Read] = {}  # venue pair -> levels its last evaluation read
+        self._pairs: list[_Pair] = []
         self._detach: dict[str, Callable[[], None]] = {}
         self.out: dict[str, str] = {}  # exchange -> why it is not scanning
         self.open: dict[tuple[str, str, str], Opportunity] = {}
@@ -142,13 +148,20 @@ class Scanner:
         self.out[name] = reason
 
     def _rebuild(self) -> None:
-        specs: dict[BookKey, list[VenuePairSpec]] = {}
+        books = self._books
+        for key in self._infos:
+            if key not in books:
+                books[key] = _Book(*key)
+        for slot in books.values():
+            slot.routes = []
+        self._pairs = []
         for pair in self.config.enabled_pairs():
             for spec in self._pair_specs(pair):
-                specs.setdefault((spec.buy_exchange, spec.symbol), []).append(spec)
-                specs.setdefault((spec.sell_exchange, spec.symbol), []).append(spec)
-        self._specs = specs
-        self._read.clear()
+                buy, sell = books[(spec.buy_exchange, spec.symbol)], books[(spec.sell_exchange, spec.symbol)]
+                venue_pair = _Pair(spec, buy, sell)
+                self._pairs.append(venue_pair)
+                buy.routes.append((venue_pair, True))
+                sell.routes.append((venue_pair, False))
 
     def _pair_specs(self, pair: ArbitragePair) -> Iterable[VenuePairSpec]:
         symbol = pair.symbol
@@ -170,72 +183,61 @@ class Scanner:
 
     def pairs(self) -> list[VenuePairSpec]:
         """Every ordered venue pair being evaluated."""
-        seen = {id(s): s for specs in self._specs.values() for s in specs}
-        return list(seen.values())
+        return [pair.spec for pair in self._pairs]
 
     # ------------------------------------------------------------------ the hot path
     def _on_update(self, update: BookUpdate) -> None:
         book = update.book
-        key = (book.exchange, book.symbol)
         now = _now_ms()
-        slot = self._books.get(key)
+        slot = self._books.get((book.exchange, book.symbol))
         if slot is None:
-            slot = self._books[key] = _Book(book)
-        else:
-            slot.book = book
+            slot = self._books[(book.exchange, book.symbol)] = _Book(book.exchange, book.symbol)
+        slot.book = book
         thresholds = self._thresholds
         slot.set_health(update.health, now, thresholds)
         self.health.update(update.health, now)
-        specs = self._specs.get(key)
-        if not specs:
+        if not slot.routes:
             return
         own = slot.decision(now, thresholds)
-        name = book.exchange
-        for spec in specs:
-            buying = spec.buy_exchange == name
-            other = self._books.get((spec.sell_exchange if buying else spec.buy_exchange, book.symbol))
-            reason = own
-            if reason is None:
-                if other is None:
-                    reason = f"{spec.sell_exchange if buying else spec.buy_exchange} {book.symbol}: no book yet"
-                else:
-                    reason = other.decision(now, thresholds)
-            pair = spec.key
+        tracker = self.tracker
+        for pair, buying in slot.routes:
+            other = pair.sell if buying else pair.buy
+            reason = own if own is not None else other.decision(now, thresholds)
             if reason is not None:
-                self._read.pop(pair, None)
-                if self.tracker.is_open(pair):
-                    for event in self.tracker.observe(pair, None, now, reason):
+                pair.asks_read = pair.bids_read = None
+                if tracker.is_open(pair.key):
+                    for event in tracker.observe(pair.key, None, now, reason):
                         self._publish(event)
                 continue
-            assert other is not None
-            buy, sell = (book, other.book) if buying else (other.book, book)
-            read = self._read.get(pair)
-            if read is not None:  # unchanged where the last evaluation looked: its answer stands
-                if buying:
-                    if buy.asks[: len(read.asks)] == read.asks:
-                        continue
-                elif sell.bids[: len(read.bids)] == read.bids:
+            other_book = other.book
+            assert other_book is not None
+            if buying:  # unchanged where the last evaluation looked: its answer stands
+                asks, bids = book.asks, other_book.bids
+                read = pair.asks_read
+                if read is not None and asks[: len(read)] == read:
                     continue
-            opp = self._evaluate(spec, buy, sell, now, pair)
-            for event in self.tracker.observe(pair, opp, now, "gone"):
+            else:
+                asks, bids = other_book.asks, book.bids
+                read = pair.bids_read
+                if read is not None and bids[: len(read)] == read:
+                    continue
+            opp = self._evaluate(pair, asks, bids, now)
+            for event in tracker.observe(pair.key, opp, now, "gone"):
                 self._publish(event)
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
-    def _evaluate(
-        self, spec: VenuePairSpec, buy: OrderBook, sell: OrderBook, now: int | float, pair: tuple[str, str, str]
-    ) -> Opportunity | None:
+    def _evaluate(self, pair: _Pair, asks: list[Level], bids: list[Level], now: int) -> Opportunity | None:
         self.evaluations += 1
-        asks, bids = buy.asks, sell.bids
+        pair.asks_read = pair.bids_read = None
         if not asks or not bids:
-            self._read.pop(pair, None)
             return None
         try:
-            opp, n_asks, n_bids = evaluate_read(spec, asks, bids, int(now))
+            opp, n_asks, n_bids = evaluate_read(pair.spec, asks, bids, now)
         except BookRejectedError:
-            self._read.pop(pair, None)
             return None
-        self._read[pair] = _Read(asks[:n_asks], bids[:n_bids])
+        pair.asks_read = asks[:n_asks]
+        pair.bids_read = bids[:n_bids]
         return opp
 
     def _publish(self, event: OpportunityEvent) -> None:
