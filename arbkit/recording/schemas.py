@@ -5,6 +5,7 @@ Three datasets under ``out_dir`` (``books/``, ``health/``, ``opportunities/``), 
 ``pl.scan_parquet(f"{out_dir}/books/**/*.parquet", hive_partitioning=True)`` reads one lazy dataset. The symbol is
 percent-encoded in the path (``BTC%2FUSDT``); polars and pyarrow decode it, so the column reads ``BTC/USDT``.
 
+Opportunity rows follow ``OPPORTUNITY_SCHEMA`` (see ``RecordingMeta.version`` for older recordings).
 Book rows follow ``RECORDED_BOOK_SCHEMA`` plus ``received`` (local receive time, us) and ``update_id`` (the order
 in which the scanner saw the updates, across every venue: replay follows it).
 """
@@ -53,7 +54,8 @@ OPPORTUNITY_SCHEMA: dict[str, pl.DataType] = {
     "ts": TS_MS, "kind": STR, "pair_id": STR, "symbol": STR, "buy_exchange": STR, "sell_exchange": STR,
     "quantity": F64, "buy_vwap": F64, "sell_vwap": F64, "notional": F64, "profit_quote": F64,
     "edge_bps": F64, "top_edge_bps": F64, "top_raw_edge_bps": F64, "buy_levels": I64, "sell_levels": I64,
-    "buy_fee": F64, "sell_fee": F64, "limited_by": STR, "opened": TS_MS, "last_seen": TS_MS,
+    "buy_fee": F64, "sell_fee": F64, "limited_by": STR, "max_quantity": F64, "buy_worst_price": F64,
+    "sell_worst_price": F64, "opened": TS_MS, "last_seen": TS_MS,
     "closed": TS_MS, "duration_ms": I64, "peak_edge_bps": F64, "peak_profit": F64, "last_quantity": F64,
     "updates": I64, "close_reason": STR, "books_seen": I64, "event_id": I64,
 }  # fmt: skip
@@ -61,9 +63,14 @@ ROW_SCHEMAS = {"health": HEALTH_SCHEMA, "opportunities": OPPORTUNITY_SCHEMA}
 
 
 class RecordingMeta(msgspec.Struct, kw_only=True):
-    """``recording.json``: what replay needs besides the rows (depth recorded, the scanner's arbitrage config)."""
+    """``recording.json``: what replay needs besides the rows (depth recorded, the scanner's arbitrage config).
 
-    version: int = 1
+    ``version`` 2 (issue 10) added ``max_quantity``, ``buy_worst_price`` and ``sell_worst_price`` to the
+    opportunity rows, whose ``quantity`` is now the profit-maximising size; a version 1 recording's stored sizes use
+    the old rule. Replay never reads stored sizes: it recomputes every opportunity from the recorded books.
+    """
+
+    version: int = 2
     depth: int = 20
     started_ms: int = 0
     stopped_ms: int | None = None
@@ -112,7 +119,8 @@ def opportunity_row(event: OpportunityEvent, books_seen: int, event_id: int) -> 
     return (
         o.timestamp_ms, event.kind.value, o.pair_id, str(o.symbol), o.buy_exchange, o.sell_exchange, o.quantity,
         o.buy_vwap, o.sell_vwap, o.notional, o.profit_quote, o.edge_bps, o.top_edge_bps, o.top_raw_edge_bps,
-        o.buy_levels, o.sell_levels, o.buy_fee, o.sell_fee, o.limited_by, life.opened_ms, life.last_seen_ms,
+        o.buy_levels, o.sell_levels, o.buy_fee, o.sell_fee, o.limited_by, o.max_quantity, o.buy_worst_price,
+        o.sell_worst_price, life.opened_ms, life.last_seen_ms,
         life.closed_ms, life.duration_ms, life.peak_edge_bps, life.peak_profit, life.last_quantity, life.updates,
         life.close_reason, books_seen, event_id,
     )  # fmt: skip

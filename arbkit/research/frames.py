@@ -329,7 +329,8 @@ OPPORTUNITY_SCHEMA: dict[str, pl.DataType] = {
     "pair_id": _STR, "symbol": _STR, "buy_exchange": _STR, "sell_exchange": _STR, "quantity": _F64,
     "buy_vwap": _F64, "sell_vwap": _F64, "notional": _F64, "profit_quote": _F64, "edge_bps": _F64,
     "top_edge_bps": _F64, "buy_levels": _I64, "sell_levels": _I64, "buy_fee": _F64, "sell_fee": _F64,
-    "timestamp_ms": _I64,
+    "timestamp_ms": _I64, "top_raw_edge_bps": _F64, "limited_by": _STR, "max_quantity": _F64,
+    "buy_worst_price": _F64, "sell_worst_price": _F64,
 }  # fmt: skip
 LIFECYCLE_SCHEMA: dict[str, pl.DataType] = {
     "pair_id": _STR, "buy_exchange": _STR, "sell_exchange": _STR, "opened_ms": _I64, "last_seen_ms": _I64,
