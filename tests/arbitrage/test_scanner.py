@@ -132,3 +132,57 @@ async def test_scanner_finds_the_dislocation_the_venue_injects() -> None:
             assert closed and closed[0].duration_ms > 0
         finally:
             await session.stop()
+
+
+def _push_levels(source: Source, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
+    now = time.time() * 1000
+    book = OrderBook(source.name, BTC, bids, asks, sequence=1, received_ms=now)
+    health = BookHealth(source.name, BTC, BookState.LIVE, 1, 0.0, 1, 1.0, 0, 0, 0, 0)
+    for listener in list(source._listeners):
+        listener(BookUpdate(book, health))
+
+
+def test_only_a_change_where_the_last_evaluation_looked_re_evaluates() -> None:
+    cfg = _config(["a", "b"])
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
+    a, b = Source("a"), Source("b")
+    scanner.attach(a)
+    scanner.attach(b)
+    events: list[OpportunityEvent] = []
+    scanner.add_listener(events.append)
+    deep = [(100.0 + k, 1.0) for k in range(10)]
+    _push_levels(a, [(99.0, 1.0)], deep)
+    _push_levels(b, [(101.0, 1.0), (95.0, 1.0)] + [(90.0 - k, 1.0) for k in range(8)], [(102.0, 1.0)])
+    assert [e.kind for e in events] == [EventKind.OPENED]
+    done = scanner.evaluations
+    _push_levels(a, [(99.0, 1.0)], [*deep[:5], (200.0, 3.0)])  # a's asks change only far below the walk
+    assert scanner.evaluations == done and len(events) == 1  # the last answer stands
+    _push_levels(a, [(99.0, 1.0)], [(100.2, 1.0), *deep[1:]])  # the top ask moved: evaluated again
+    assert scanner.evaluations == done + 1 and events[-1].kind is EventKind.UPDATED  # a->b; b->a reads a's bids
+    assert events[-1].opportunity.buy_vwap == 100.2
+
+
+def test_a_kept_gate_decision_expires_when_the_other_book_goes_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    import arbkit.arbitrage.scanner as scanner_module
+
+    clock = [1_000_000]
+    monkeypatch.setattr(scanner_module, "_now_ms", lambda: clock[0])
+    cfg = _config(["a", "b"], max_age_ms=500)
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
+    a, b = Source("a"), Source("b")
+    scanner.attach(a)
+    scanner.attach(b)
+    events: list[OpportunityEvent] = []
+    scanner.add_listener(events.append)
+    a.push(99.0, 100.0)
+    b.push(101.0, 102.0)
+    assert events[-1].kind is EventKind.OPENED
+    clock[0] += 400
+    b.push(101.5, 102.0)  # a is 400 ms old: still usable
+    assert events[-1].kind is EventKind.UPDATED
+    clock[0] += 200
+    b.push(101.5, 102.0)  # a has said nothing for 600 ms: stale, the opportunity closes
+    assert events[-1].kind is EventKind.CLOSED
+    assert "a BTC/USDT: stale (age 600 ms > 500 ms)" == events[-1].lifecycle.close_reason
+    a.push(99.0, 100.0)  # news from a: usable again, evaluated again
+    assert events[-1].kind is EventKind.OPENED
