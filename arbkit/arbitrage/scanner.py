@@ -200,12 +200,18 @@ class Scanner:
             return
         own = slot.decision(now, thresholds)
         tracker = self.tracker
+        open_now = self.open
         for pair, buying in slot.routes:
             other = pair.sell if buying else pair.buy
-            reason = own if own is not None else other.decision(now, thresholds)
+            if own is not None:
+                reason: str | None = own
+            elif now <= other.usable_until:
+                reason = None
+            else:
+                reason = other.decision(now, thresholds)
             if reason is not None:
                 pair.asks_read = pair.bids_read = None
-                if tracker.is_open(pair.key):
+                if pair.key in open_now:
                     for event in tracker.observe(pair.key, None, now, reason):
                         self._publish(event)
                 continue
@@ -221,24 +227,21 @@ class Scanner:
                 read = pair.bids_read
                 if read is not None and bids[: len(read)] == read:
                     continue
-            opp = self._evaluate(pair, asks, bids, now)
-            for event in tracker.observe(pair.key, opp, now, "gone"):
-                self._publish(event)
+            self.evaluations += 1
+            pair.asks_read = pair.bids_read = None
+            opp = None
+            if asks and bids:
+                try:
+                    opp, n_asks, n_bids = evaluate_read(pair.spec, asks, bids, now)
+                    pair.asks_read = asks[:n_asks]
+                    pair.bids_read = bids[:n_bids]
+                except BookRejectedError:
+                    pass
+            if opp is not None or pair.key in open_now:
+                for event in tracker.observe(pair.key, opp, now, "gone"):
+                    self._publish(event)
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
-
-    def _evaluate(self, pair: _Pair, asks: list[Level], bids: list[Level], now: int) -> Opportunity | None:
-        self.evaluations += 1
-        pair.asks_read = pair.bids_read = None
-        if not asks or not bids:
-            return None
-        try:
-            opp, n_asks, n_bids = evaluate_read(pair.spec, asks, bids, now)
-        except BookRejectedError:
-            return None
-        pair.asks_read = asks[:n_asks]
-        pair.bids_read = bids[:n_bids]
-        return opp
 
     def _publish(self, event: OpportunityEvent) -> None:
         key = event.lifecycle.key
