@@ -38,7 +38,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp_units
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, in_n, in_p
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
 
@@ -333,14 +333,14 @@ def evaluate_read(
             near = True
         if limit is LIMIT_EDGE:
             if near:  # on a level boundary: which side of it the grid size falls, exactly
-                side = _side(asks, bids, spec, k, pi + 1 if i != pi else 0, pj + 1 if j != pj else 0)
+                side = boundary_side(asks, bids, units, scale, k, pi + 1 if i != pi else 0, pj + 1 if j != pj else 0)
                 if side >= 0:
-                    found = _in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b)
+                    found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b)
                 elif side == -1:
-                    found = _in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
+                    found = in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
             else:
-                left = _in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
-                right = _in_n(k + 1, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
+                left = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
+                right = in_n(k + 1, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
                 if right is not None and left is not None:
                     found = right if right[7] >= left[7] else left
                 elif right is not None and not k and right[7] > BAND * (b * right[2] + a * right[1]):
@@ -349,9 +349,9 @@ def evaluate_read(
             if near:  # at the end of the thinner book: step back if the grid size is past it, exactly
                 ends_a = na if aq <= 0.0 and i + 1 == na else 0
                 ends_b = nb if bq <= 0.0 and j + 1 == nb else 0
-                if _side(asks, bids, spec, k, ends_a, ends_b) < 0:
+                if boundary_side(asks, bids, units, scale, k, ends_a, ends_b) < 0:
                     k -= 1
-            found = _in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
+            found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
         if found is not None:
             g = found[0]
             if (
@@ -413,52 +413,6 @@ def evaluate_read(
         worst_sell,
     )
     return opp, i + 2, j + 2
-
-
-_Found = tuple[float, float, float, int, int, float, float, float]  # size, cost, proceeds, levels, worst, G
-
-
-def _in_p(
-    k: int, units: int, scale: int, pq: float, peak: float, cost: float, proceeds: float,
-    ap: float, bp: float, i: int, j: int, a: float, b: float,
-) -> _Found | None:  # fmt: skip
-    """Grid size ``k`` priced inside segment P (ending at the peak), or None when it is not clearly inside."""
-    g = k * units / scale
-    if g <= pq + BAND * peak:
-        return None
-    d = peak - g
-    c = cost - ap * d
-    p = proceeds - bp * d
-    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
-
-
-def _in_n(
-    k: int, units: int, scale: int, peak: float, nlen: float, cost: float, proceeds: float,
-    ap: float, bp: float, i: int, j: int, a: float, b: float, cap: float,
-) -> _Found | None:  # fmt: skip
-    """Grid size ``k`` priced inside segment N (starting at the peak), or None when not clearly inside or capped."""
-    g = k * units / scale
-    d = g - peak
-    if d >= nlen - BAND * peak:
-        return None
-    c = cost + ap * d
-    if c > cap * (1.0 - BAND):
-        return None
-    p = proceeds + bp * d
-    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
-
-
-def _side(asks: list[Level], bids: list[Level], spec: VenuePairSpec, k: int, n_asks: int, n_bids: int) -> int:
-    """Sign of (boundary - size k), exactly, for a boundary that ends ask level ``n_asks`` and/or bid level
-    ``n_bids`` (0: not that side); -2 when the two sides disagree (left to the general path)."""
-    units, scale = spec.step_units, spec.step_scale
-    side_a = cum_cmp_units(asks, n_asks, units, scale, k) if n_asks else None
-    side_b = cum_cmp_units(bids, n_bids, units, scale, k) if n_bids else None
-    if side_a is None:
-        return side_b if side_b is not None else -2
-    if side_b is None or side_b == side_a:
-        return side_a
-    return -2
 
 
 def _grid(spec: VenuePairSpec) -> Grid:

@@ -6,7 +6,8 @@ falls inside that band (a size at a level boundary, a cost at the cap, a notiona
 it is settled exactly in decimal arithmetic, so no size is ever one step short, one step past the book or the
 cap, or counted against a level it does not touch.
 
-API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` and ``cum_cmp`` (exact level boundary test).
+API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` /
+``boundary_side`` (exact level boundary tests), ``in_p`` / ``in_n`` (pricing a grid size next to the peak).
 """
 
 from __future__ import annotations
@@ -18,7 +19,20 @@ from typing import NamedTuple
 
 from arbkit.structs import Level
 
-__all__ = ["BAND", "Choice", "Grid", "Terms", "choose", "cum_cmp", "cum_cmp_units", "dec"]
+__all__ = [
+    "BAND",
+    "Choice",
+    "Found",
+    "Grid",
+    "Terms",
+    "boundary_side",
+    "choose",
+    "cum_cmp",
+    "cum_cmp_units",
+    "dec",
+    "in_n",
+    "in_p",
+]
 
 BAND = 1e-9  # relative: float decisions closer than this to a boundary are settled exactly
 
@@ -301,3 +315,52 @@ def _scan_left(best: _Probe, terms: Terms, grid: Grid, probe: object) -> _Probe 
             return None
         p = probe(k)  # type: ignore[operator]
     return None
+
+
+# ------------------------------------------------------------------ the fast path's helpers (see evaluate)
+
+Found = tuple[float, float, float, int, int, float, float, float]  # size, cost, proceeds, levels, worst, G
+
+
+def in_p(
+    k: int, units: int, scale: int, pq: float, peak: float, cost: float, proceeds: float,
+    ap: float, bp: float, i: int, j: int, a: float, b: float,
+) -> Found | None:  # fmt: skip
+    """Grid size ``k`` priced inside segment P (ending at the peak), or None when it is not clearly inside."""
+    g = k * units / scale
+    if g <= pq + BAND * peak:
+        return None
+    d = peak - g
+    c = cost - ap * d
+    p = proceeds - bp * d
+    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
+
+
+def in_n(
+    k: int, units: int, scale: int, peak: float, nlen: float, cost: float, proceeds: float,
+    ap: float, bp: float, i: int, j: int, a: float, b: float, cap: float,
+) -> Found | None:  # fmt: skip
+    """Grid size ``k`` priced inside segment N (starting at the peak), or None when not clearly inside or capped."""
+    g = k * units / scale
+    d = g - peak
+    if d >= nlen - BAND * peak:
+        return None
+    c = cost + ap * d
+    if c > cap * (1.0 - BAND):
+        return None
+    p = proceeds + bp * d
+    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
+
+
+def boundary_side(
+    asks: list[Level], bids: list[Level], units: int, scale: int, k: int, n_asks: int, n_bids: int
+) -> int:
+    """Sign of (boundary - size k), exactly, for a boundary that ends ask level ``n_asks`` and/or bid level
+    ``n_bids`` (0: not that side); -2 when the two sides disagree (left to the general path)."""
+    side_a = cum_cmp_units(asks, n_asks, units, scale, k) if n_asks else None
+    side_b = cum_cmp_units(bids, n_bids, units, scale, k) if n_bids else None
+    if side_a is None:
+        return side_b if side_b is not None else -2
+    if side_b is None or side_b == side_a:
+        return side_a
+    return -2
