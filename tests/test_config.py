@@ -40,7 +40,7 @@ def test_expands_env_and_decodes_typed_structs() -> None:
     assert binance.websocket_url == "wss://stream.binance.com:9443/ws"  # the ${VAR:default}
     assert binance.rate_limit_per_second == 5.0
     assert binance.websocket_config.reconnect_attempts == 4
-    assert binance.settings == {"api_version": "v3"}  # exchange-specific keys are kept, not dropped
+    assert binance.api_version == "v3" and binance.settings == {}
     assert cfg.get_exchange_credentials("BINANCE") == {"api_key": KEY, "secret_key": SECRET}
 
 
@@ -100,7 +100,7 @@ def test_secrets_are_masked_in_repr_and_logs(caplog: pytest.LogCaptureFixture) -
         ),
         (
             GOOD.replace("rate_limit_per_second: 5", "rate_limit_per_second: -1"),
-            "exchanges.binance.rate_limit_per_second: expected a positive number",
+            "exchanges.binance.rate_limit_per_second: expected a number from 0.01 to 10000, got -1",
         ),
         ("exchanges: [binance]\n", "exchanges: expected a mapping"),
         ("exchanges: {}\nbogus: 1\n", "bogus: unknown section"),

@@ -13,7 +13,7 @@ from arbkit.exchanges.components import (
     CcxtPublicSpotRest,
     CcxtPublicSpotWebsocket,
 )
-from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
 
 
@@ -41,9 +41,14 @@ GATEIO_SPEC = ExchangeSpec(
     exchange=ExchangeEnum.GATEIO,
     urls=(
         UrlRoute("public.*", UrlSource.REST, "/api/v4"),
-        UrlRoute("private.*", UrlSource.REST, "/api/v4"),
+        UrlRoute("private.*", UrlSource.PRIVATE_REST, "/api/v4"),
         UrlRoute("spot", UrlSource.WS),
     ),
+    url_forms={
+        UrlSource.REST: UrlForm("", ("", "/api/v4"), "https://api.gateio.ws/api/v4"),
+        UrlSource.WS: UrlForm("/ws/v4/", ("/ws/v4",), "wss://api.gateio.ws/ws/v4/"),
+    },
+    api_version="v4",
     options={"fetchMarkets": {"types": ["spot"]}, "unifiedAccount": False, "defaultType": "spot"},
     pro_class=GateioPro,
     default_fees=(0.002, 0.002),
