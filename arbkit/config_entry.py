@@ -81,10 +81,10 @@ def exchange_entry(name: str, entry: Any, notices: list[str]) -> ExchangeConfig:
     for required in ("api_key", "secret_key", "base_url"):
         if required not in entry:
             raise ConfigurationError(f"{path}.{required}: missing")
+    numbers = {key: check_number(entry[key], f"{path}.{key}", RANGES[key]) for key in RANGES if key in entry}
     urls = {key: _url(entry.get(key), f"{path}.{key}", schemes) for key, schemes in _URLS.items()}
     if not urls["base_url"]:
         raise ConfigurationError(f"{path}.base_url: missing (empty)")
-    numbers = {key: check_number(entry[key], f"{path}.{key}", RANGES[key]) for key in RANGES if key in entry}
     secret_fields = _secret_fields(entry.get("secret_fields"), f"{path}.secret_fields")
     settings: dict[str, Any] = {}
     if urls["private_websocket_url"]:
