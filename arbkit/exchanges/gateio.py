@@ -20,6 +20,11 @@ from arbkit.structs import ExchangeEnum
 class GateioPro(ccxt.pro.gate):
     """ccxt.pro's gate plus a sequence check: a delta whose ``U`` skips past the book's nonce fails the watch."""
 
+    async def public_margin_get_currency_pairs(self, params: Any = None) -> list[Any]:
+        """Spot only: ccxt's spot market load always asks GET /api/v4/margin/currency_pairs too (no option turns it
+        off); answering "no margin pairs" here skips that request, so markets load with margin False."""
+        return []
+
     def handle_new_spot_order_book(self, client: Any, message: dict[str, Any]) -> None:
         result = message.get("result") or {}
         first = result.get("U")

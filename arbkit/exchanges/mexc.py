@@ -42,6 +42,10 @@ class MexcPro(ccxt.pro.mexc):
         require_protobuf()
         super().__init__(config or {})
 
+    async def fetch_markets(self, params: Any = None) -> Any:
+        """Spot only: ccxt's mexc always asks the swap contract list too (GET /api/v1/contract/detail)."""
+        return await self.fetch_spot_markets(params or {})
+
     def describe(self) -> Any:
         # MEXC answers an unknown order with -2013, which ccxt leaves as a bare ExchangeError.
         return self.deep_extend(super().describe(), {"exceptions": {"exact": {"-2013": ccxt.OrderNotFound}}})
@@ -121,7 +125,7 @@ MEXC_SPEC = ExchangeSpec(
         UrlSource.WS: UrlForm("/ws", ("/ws",), "wss://wbs-api.mexc.com/ws"),
     },
     api_version="v3",
-    # load_markets always asks spot exchangeInfo and the swap contract list; a few buffered pushes are enough
+    # load_markets asks spot exchangeInfo only (MexcPro.fetch_markets); a few buffered pushes are enough
     # before the REST snapshot (ccxt waits for 25 by default, 2.5 s at 100 ms).
     options={"defaultType": "spot", "fetchCurrencies": False, "watchOrderBook": {"snapshotDelay": 2}},
     pro_class=MexcPro,
