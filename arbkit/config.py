@@ -221,7 +221,10 @@ def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = 
     unknown = [str(k) for k in raw if k not in SECTIONS]
     if unknown:
         raise ConfigurationError(f"{unknown[0]}: unknown section (known: {', '.join(SECTIONS)})")
-    raw = expand(raw, env, "", is_credential_path)
+    try:
+        raw = expand(raw, env, "", is_credential_path)
+    except RecursionError:
+        raise ConfigurationError(f"{source}: nested too deeply to be a config file") from None
     if "exchanges" not in raw:
         raise ConfigurationError("exchanges: missing (add at least one exchange entry)")
     entries = raw["exchanges"]
