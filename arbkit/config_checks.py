@@ -58,7 +58,7 @@ def check_number(value: Any, path: str, allowed: Range) -> Any:
     if allowed.integer and int(value) != value:
         raise ConfigurationError(f"{path}: expected an integer, got {value!r}")
     if not allowed.contains(value):
-        raise ConfigurationError(f"{path}: expected {expected} {allowed}, got {value!r}")
+        raise ConfigurationError(f"{path}: expected {expected} {allowed}, got {short(value)}")
     return int(value) if allowed.integer else float(value)
 
 
