@@ -56,3 +56,26 @@ async def test_live_urls_and_arbitrage_section_fail_before_anything_connects() -
     config = ArbkitConfig(exchanges={"binance": binance, "gateio": gate}, sections={"arbitrage": [1]})
     with pytest.raises(ConfigurationError, match=r"^arbitrage: expected a mapping, got a list$"):
         await connect(config, venue=True, name="test-arbitrage-first")
+
+
+async def test_the_venue_section_sets_the_local_venue_defaults() -> None:
+    from arbkit.config import parse_config
+
+    text = (
+        "exchanges:\n"
+        "  binance: {api_key: '', secret_key: '', base_url: 'https://api.binance.com'}\n"
+        "  gateio: {api_key: '', secret_key: '', base_url: 'https://api.gateio.ws'}\n"
+        "venue: {seed: 11, update_interval: 0.03}\n"
+    )
+    session = await connect(parse_config(text, env={}), symbols=["BTC/USDT"], name="test-venue-section", wait=False)
+    try:
+        assert session.venue.update_interval == 0.03
+    finally:
+        await session.stop()
+    explicit = await connect(
+        parse_config(text, env={}), symbols=["BTC/USDT"], name="test-venue-explicit", wait=False, update_interval=0.04
+    )
+    try:
+        assert explicit.venue.update_interval == 0.04  # an explicit argument wins over the file
+    finally:
+        await explicit.stop()
