@@ -1,24 +1,27 @@
 """Configuration: ``config.yaml`` plus the ``.env`` beside it, decoded into typed msgspec Structs.
 
 Every problem raises :class:`ConfigurationError` with the key path and the problem on one line.
-Secrets never appear in a repr or an error: they are shown masked (``abc1...xyz9``).
+Secrets never appear in a repr, a rich pretty-print or an error: they are shown masked (``abc1...xyz9``).
+The core keeps each top-level section other than ``exchanges`` raw in ``config.sections``; the layer that uses a
+section parses it (``arbitrage:`` by ``arbkit.arbitrage.config``), so nothing here reaches up into those layers.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import msgspec
-import yaml
 from dotenv import dotenv_values
 
+from arbkit.config_checks import Range, check_keys, check_mapping, check_number, kind
+from arbkit.config_yaml import decode, expand, load_yaml
 from arbkit.errors import ConfigurationError, PublicOnlyError
 from arbkit.masking import mask
-from arbkit.structs import ExchangeEnum
+from arbkit.structs import ExchangeEnum, Symbol
 
 __all__ = [
     "ArbkitConfig",
@@ -29,11 +32,16 @@ __all__ = [
     "parse_config",
 ]
 
+log = logging.getLogger(__name__)
+
+# Extra credentials ccxt accepts besides apiKey/secret; each is a secret and passed to ccxt only for private use.
+CCXT_CREDENTIALS = ("password", "uid", "login", "twofa", "privateKey", "walletAddress", "token")
+
 
 class WebsocketConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """How live streams are kept healthy: heartbeats, reconnect backoff, stall detection, depth kept."""
 
-    heartbeat_interval: float = 20.0
+    heartbeat_interval: float | None = None  # seconds between pings; None keeps ccxt's own for the exchange
     reconnect_attempts: int = 0  # 0 means retry forever
     reconnect_backoff_initial: float = 0.25
     reconnect_backoff_max: float = 30.0
@@ -58,6 +66,10 @@ class ExchangeConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_retries: int = 3
     custom_headers: dict[str, str] = msgspec.field(default_factory=dict)
     websocket_config: WebsocketConfig = msgspec.field(default_factory=WebsocketConfig)
+    api_version: str | None = None
+    private_endpoint_base: str | None = None
+    # Names of further keys (in ``settings`` or ``custom_headers``) whose values are secrets to mask.
+    secret_fields: tuple[str, ...] = ()
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -84,6 +96,18 @@ class ExchangeConfig(msgspec.Struct, frozen=True, kw_only=True):
             return self.testnet_base_url
         return self.base_url
 
+    def secret_names(self) -> set[str]:
+        """Every key of this entry whose value is a secret."""
+        return {"api_key", "secret_key", *CCXT_CREDENTIALS, *self.secret_fields}
+
+    def secrets(self) -> list[str]:
+        """Every secret value this entry holds (for log redaction)."""
+        names = self.secret_names()
+        found = [self.api_key, self.secret_key]
+        found += [str(v) for k, v in self.settings.items() if k in names and v]
+        found += [v for k, v in self.custom_headers.items() if k in names and v]
+        return [s for s in found if s]
+
     def credential_variables(self) -> tuple[str, str]:
         """The .env variable names a user sets to give this exchange credentials."""
         prefix = self.name.upper()
@@ -97,6 +121,20 @@ class ExchangeConfig(msgspec.Struct, frozen=True, kw_only=True):
                 f"set {key} and {secret} in .env (or the environment) for private access"
             )
 
+    def masked_fields(self) -> Iterator[tuple[str, Any]]:
+        """Every field with secrets masked: what a repr, a log line or a rich pretty-print may show."""
+        names = self.secret_names()
+        for field in self.__struct_fields__:
+            value = getattr(self, field)
+            if field in ("api_key", "secret_key"):
+                value = mask(value)
+            elif field in ("settings", "custom_headers"):
+                value = {k: mask(str(v)) if k in names and v else v for k, v in value.items()}
+            yield field, value
+
+    def __rich_repr__(self) -> Iterator[tuple[str, Any]]:
+        yield from self.masked_fields()
+
     def __repr__(self) -> str:
         return (
             f"ExchangeConfig(name={self.name!r}, base_url={self.base_url!r}, "
@@ -108,11 +146,12 @@ class ExchangeConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ArbkitConfig(msgspec.Struct, frozen=True, kw_only=True):
-    """The whole loaded configuration."""
+    """The whole loaded configuration. ``notices``: documented keys this config sets that arbkit does not use."""
 
     exchanges: dict[str, ExchangeConfig]
     source: str = "<memory>"
     sections: dict[str, Any] = msgspec.field(default_factory=dict)
+    notices: tuple[str, ...] = ()
 
     def get_exchange_config(self, name: str | ExchangeEnum) -> ExchangeConfig:
         key = str(name).lower()
@@ -130,15 +169,22 @@ class ArbkitConfig(msgspec.Struct, frozen=True, kw_only=True):
         """A copy whose exchange entries are replaced (e.g. rewritten onto the local venue)."""
         return msgspec.structs.replace(self, exchanges=dict(exchanges))
 
+    def __rich_repr__(self) -> Iterator[tuple[str, Any]]:
+        yield "source", self.source
+        yield "exchanges", self.exchanges
+        yield "sections", list(self.sections)
+
     def __repr__(self) -> str:
         return f"ArbkitConfig(source={self.source!r}, exchanges={list(self.exchanges)})"
 
 
 # --------------------------------------------------------------------------- loading
 
-_VAR = re.compile(r"\$\{([^}]*)\}")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_TOP_LEVEL = {"exchanges", "arbitrage", "venue", "scan"}
+# Top-level sections: ``exchanges`` is parsed here; the others are kept raw for the layer that owns them.
+SECTIONS = ("exchanges", "arbitrage", "scan", "venue", "execution", "promotion")
+_SCAN_KEYS = ("symbols",)
+_VENUE_KEYS = ("seed", "update_interval")
+VENUE_RANGES = {"seed": Range(0, 2**32 - 1, integer=True), "update_interval": Range(0.001, 60.0)}
 
 
 def load_config(path: str | os.PathLike[str] = "config.yaml", env_file: str | None = None) -> ArbkitConfig:
@@ -146,181 +192,89 @@ def load_config(path: str | os.PathLike[str] = "config.yaml", env_file: str | No
     file = Path(path)
     if not file.is_file():
         raise ConfigurationError(f"{file}: config file not found")
-    text = file.read_text(encoding="utf-8")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    text = decode(data, file.name)
     dotenv_path = Path(env_file) if env_file else file.with_name(".env")
     env: dict[str, str] = {}
     if dotenv_path.is_file():
-        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        try:
+            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        except (UnicodeDecodeError, OSError):
+            raise ConfigurationError(f"{dotenv_path.name}: cannot read it as UTF-8 text") from None
     env.update(os.environ)
     return parse_config(text, env=env, source=file.name)
 
 
 def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = "config.yaml") -> ArbkitConfig:
     """Parse YAML text; ``env`` supplies ``${VAR}`` values (default: the process environment)."""
+    from arbkit.config_entry import exchange_entry, is_credential_path
+
     env = os.environ if env is None else env
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "parse error"
-        raise ConfigurationError(f"{source}{where}: invalid YAML ({problem})") from None
+    raw = load_yaml(text, source)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigurationError(f"{source}: expected a mapping at the top level, got {_kind(raw)}")
-    unknown = sorted(set(raw) - _TOP_LEVEL)
+        raise ConfigurationError(f"{source}: expected a mapping at the top level, got {kind(raw)}")
+    unknown = [str(k) for k in raw if k not in SECTIONS]
     if unknown:
-        raise ConfigurationError(f"{unknown[0]}: unknown section (known: {', '.join(sorted(_TOP_LEVEL))})")
-    raw = _expand(raw, env, "")
-    entries = raw.get("exchanges") or {}
+        raise ConfigurationError(f"{unknown[0]}: unknown section (known: {', '.join(SECTIONS)})")
+    try:
+        raw = expand(raw, env, "", is_credential_path)
+    except RecursionError:
+        raise ConfigurationError(f"{source}: nested too deeply to be a config file") from None
+    if "exchanges" not in raw:
+        raise ConfigurationError("exchanges: missing (add at least one exchange entry)")
+    entries = raw["exchanges"]
     if not isinstance(entries, dict):
-        raise ConfigurationError(f"exchanges: expected a mapping of exchange entries, got {_kind(entries)}")
-    exchanges = {}
+        raise ConfigurationError(f"exchanges: expected a mapping of exchange entries, got {kind(entries)}")
+    if not entries:
+        raise ConfigurationError("exchanges: no exchange configured (add at least one entry)")
+    exchanges: dict[str, ExchangeConfig] = {}
+    notices: list[str] = []
     for name, entry in entries.items():
         key = str(name).strip().lower()
-        exchanges[key] = _exchange_entry(key, entry)
+        exchanges[key] = exchange_entry(key, entry, notices)
     sections = {k: v for k, v in raw.items() if k != "exchanges"}
-    config = ArbkitConfig(exchanges=exchanges, source=source, sections=sections)
-    _validate_sections(config)
-    return config
+    _check_scan(sections.get("scan"))
+    _check_venue(sections.get("venue"))
+    for notice in notices:
+        log.warning("%s", notice)
+    return ArbkitConfig(exchanges=exchanges, source=source, sections=sections, notices=tuple(notices))
 
 
-def _validate_sections(config: ArbkitConfig) -> None:
-    """Sections owned by other modules are validated there, so errors still surface at load time."""
-    if "arbitrage" in config.sections:
-        from arbkit.arbitrage.config import parse_arbitrage_config
-
-        parse_arbitrage_config(config.sections["arbitrage"], config)
-
-
-def _expand(value: Any, env: Mapping[str, str], path: str) -> Any:
-    if isinstance(value, dict):
-        return {k: _expand(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, str) and "$" in value:
-        return _substitute(value, env, path)
-    return value
-
-
-def _substitute(text: str, env: Mapping[str, str], path: str) -> str:
-    """Expand ``${VAR}`` / ``${VAR:default}``; an unset variable without a default becomes empty."""
-    start = text.find("${")
-    while start != -1:
-        end = text.find("}", start)
-        if end == -1:
-            raise ConfigurationError(f"{path}: malformed ${{...}} pattern {text[start:]!r} (no closing brace)")
-        start = text.find("${", end)
-
-    def replace(match: re.Match[str]) -> str:
-        body = match.group(1)
-        name, _, default = body.partition(":")
-        if not _NAME.match(name):
-            raise ConfigurationError(
-                f"{path}: malformed ${{...}} pattern {match.group(0)!r} (expected ${{VAR}} or ${{VAR:default}})"
-            )
-        return env.get(name) or default
-
-    return _VAR.sub(replace, text)
-
-
-def _exchange_entry(name: str, entry: Any) -> ExchangeConfig:
-    path = f"exchanges.{name}"
-    if not isinstance(entry, dict):
-        raise ConfigurationError(f"{path}: expected a mapping, got {_kind(entry)}")
-    ccxt_id = _opt_str(entry, "ccxt_id", path)
-    enum: ExchangeEnum | None = None
-    if ccxt_id is None:
+def _check_scan(value: Any) -> None:
+    if value is None:
+        return
+    check_mapping(value, "scan")
+    check_keys(value, _SCAN_KEYS, "scan")
+    symbols = value.get("symbols")
+    if symbols is None:
+        return
+    if not isinstance(symbols, list):
+        raise ConfigurationError(f"scan.symbols: expected a list of symbols such as [BTC/USDT], got {kind(symbols)}")
+    for index, text in enumerate(symbols):
+        if not isinstance(text, str):
+            raise ConfigurationError(f"scan.symbols[{index}]: expected a symbol such as BTC/USDT, got {kind(text)}")
         try:
-            enum = ExchangeEnum.parse(name)
-        except ValueError:
-            known = ", ".join(e.value for e in ExchangeEnum)
-            raise ConfigurationError(
-                f"{path}: unknown exchange (known: {known}; add ccxt_id to use any other ccxt exchange)"
-            ) from None
-    else:
-        import ccxt
-
-        if ccxt_id not in ccxt.exchanges:
-            raise ConfigurationError(f"{path}.ccxt_id: {ccxt_id!r} is not a ccxt exchange id")
-    for required in ("api_key", "secret_key", "base_url"):
-        if required not in entry:
-            raise ConfigurationError(f"{path}.{required}: missing")
-    base_url = _opt_str(entry, "base_url", path)
-    if not base_url:
-        raise ConfigurationError(f"{path}.base_url: missing (empty)")
-    ws_cfg = entry.get("websocket_config") or {}
-    if not isinstance(ws_cfg, dict):
-        raise ConfigurationError(f"{path}.websocket_config: expected a mapping, got {_kind(ws_cfg)}")
-    for key in ws_cfg:
-        if key not in WebsocketConfig.__struct_fields__:
-            known = ", ".join(WebsocketConfig.__struct_fields__)
-            raise ConfigurationError(f"{path}.websocket_config.{key}: unknown key (known: {known})")
-    ws_kwargs = {
-        k: _number(v, f"{path}.websocket_config.{k}", integer=k in ("reconnect_attempts", "book_depth"))
-        for k, v in ws_cfg.items()
-    }
-    headers = entry.get("custom_headers") or {}
-    if not isinstance(headers, dict):
-        raise ConfigurationError(f"{path}.custom_headers: expected a mapping of header names to values")
-    known_keys = set(ExchangeConfig.__struct_fields__) - {"name", "exchange_enum", "settings"}
-    settings = {k: v for k, v in entry.items() if k not in known_keys}
-    rate = entry.get("rate_limit_per_second")
-    return ExchangeConfig(
-        name=name,
-        exchange_enum=enum,
-        base_url=base_url,
-        websocket_url=_opt_str(entry, "websocket_url", path),
-        api_key=_opt_str(entry, "api_key", path, secret=True),
-        secret_key=_opt_str(entry, "secret_key", path, secret=True),
-        testnet_base_url=_opt_str(entry, "testnet_base_url", path),
-        use_testnet=_bool(entry.get("use_testnet", False), f"{path}.use_testnet"),
-        ccxt_id=ccxt_id,
-        rate_limit_per_second=None if rate is None else _number(rate, f"{path}.rate_limit_per_second", positive=True),
-        request_timeout=_number(entry.get("request_timeout", 10.0), f"{path}.request_timeout", positive=True),
-        max_retries=int(_number(entry.get("max_retries", 3), f"{path}.max_retries", integer=True)),
-        custom_headers={str(k): str(v) for k, v in headers.items()},
-        websocket_config=WebsocketConfig(**ws_kwargs),
-        settings=settings,
-    )
+            Symbol.parse(text)
+        except ValueError as exc:
+            raise ConfigurationError(f"scan.symbols[{index}]: {exc}") from None
 
 
-def _opt_str(entry: dict[str, Any], key: str, path: str, secret: bool = False) -> str | None:
-    value = entry.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        shown = "a value" if secret else repr(value)
-        raise ConfigurationError(f"{path}.{key}: expected a string, got {_kind(value)} {shown}")
-    return str(value).strip()
+def _check_venue(value: Any) -> None:
+    if value is None:
+        return
+    check_mapping(value, "venue")
+    check_keys(value, _VENUE_KEYS, "venue")
+    for key, allowed in VENUE_RANGES.items():
+        if key in value:
+            check_number(value[key], f"venue.{key}", allowed)
 
 
-def _number(value: Any, path: str, integer: bool = False, positive: bool = False) -> Any:
-    if isinstance(value, str):
-        try:
-            value = float(value) if not integer else int(value)
-        except ValueError:
-            pass
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int | float) or (integer and int(value) != value):
-        raise ConfigurationError(f"{path}: expected {kind}, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ConfigurationError(
-            f"{path}: expected a {'positive' if positive else 'non-negative'} number, got {value!r}"
-        )
-    return int(value) if integer else float(value)
-
-
-def _bool(value: Any, path: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
-        return value.lower() in ("true", "yes", "1")
-    raise ConfigurationError(f"{path}: expected true or false, got {value!r}")
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
-        type(value), type(value).__name__
-    )
+def venue_settings(config: ArbkitConfig) -> dict[str, Any]:
+    """The ``venue:`` section's values, typed (``seed``, ``update_interval``), for whoever starts a local venue."""
+    raw = config.sections.get("venue") or {}
+    return {k: check_number(v, f"venue.{k}", VENUE_RANGES[k]) for k, v in raw.items() if k in VENUE_RANGES}

@@ -1,7 +1,8 @@
 """The ``arbitrage:`` section of config.yaml, decoded into frozen Structs with one-line, key-path errors.
 
 API:
-- ``parse_arbitrage_config(raw, config) -> ArbitrageConfig`` (called by ``arbkit.config`` at load time).
+- ``parse_arbitrage_config(raw, config) -> ArbitrageConfig``: the session calls it before anything connects
+  (``arbkit.config`` keeps the section raw; this layer owns it).
 - ``ArbitrageConfig.taker_fee(exchange, symbol, default)``: the fee after ``fee_overrides``;
   ``.gate_thresholds``: the book-health gate; ``.enabled_pairs()`` / ``.pair(id)``.
 - ``validate_pair_listing(pair, listings) -> tuple[str, ...]``: after symbol discovery, the venues that list the
@@ -21,6 +22,7 @@ import msgspec
 
 from arbkit.arbitrage.gating import GateThresholds
 from arbkit.config import ArbkitConfig
+from arbkit.config_checks import Range, check_number, kind
 from arbkit.errors import ConfigurationError
 from arbkit.structs import AssetName, ExchangeEnum, Symbol
 
@@ -111,6 +113,9 @@ class ArbitrageConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 
 # --------------------------------------------------------------------------- parsing
 
+_AGE = Range(0.0, 3_600_000.0, low_open=True)  # a book older than an hour is no book
+_BPS = Range(0.0, 10_000.0)  # 10,000 bps = 100%
+_NOTIONAL = Range(0.0, 1e12, low_open=True)
 _TOP_KEYS = ("enabled_exchanges", "max_book_age_ms", "fee_overrides", "arbitrage_pairs")
 _PAIR_KEYS = (
     "id",
@@ -130,11 +135,13 @@ def parse_arbitrage_config(raw: Any, config: ArbkitConfig) -> ArbitrageConfig:
     _mapping(raw, ROOT)
     _known_keys(raw, _TOP_KEYS, ROOT)
     enabled = _enabled_exchanges(raw.get("enabled_exchanges"), config)
-    age = _number(raw.get("max_book_age_ms", 2000.0), f"{ROOT}.max_book_age_ms", positive=True)
+    age = check_number(raw.get("max_book_age_ms", 2000.0), f"{ROOT}.max_book_age_ms", _AGE)
     fees = _fee_overrides(raw.get("fee_overrides"), config)
-    pairs_raw = raw.get("arbitrage_pairs") or []
+    pairs_raw = raw.get("arbitrage_pairs", [])
     if not isinstance(pairs_raw, list):
         raise ConfigurationError(f"{ROOT}.arbitrage_pairs: expected a list of pairs, got {_kind(pairs_raw)}")
+    if "arbitrage_pairs" in raw and not pairs_raw:
+        raise ConfigurationError(f"{ROOT}.arbitrage_pairs: empty (list at least one pair, or leave the key out)")
     pairs: list[ArbitragePair] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(pairs_raw):
@@ -249,10 +256,10 @@ def _pair(entry: Any, path: str, enabled: tuple[str, ...], config: ArbkitConfig)
         base_asset=base,
         quote_asset=quote,
         opportunity_type=kind,
-        min_profit_bps=_number(entry["min_profit_bps"], f"{path}.min_profit_bps"),
+        min_profit_bps=check_number(entry["min_profit_bps"], f"{path}.min_profit_bps", _BPS),
         exchanges=exchanges,
         exchanges_explicit=explicit,
-        max_notional=None if cap is None else _number(cap, f"{path}.max_notional", positive=True),
+        max_notional=None if cap is None else check_number(cap, f"{path}.max_notional", _NOTIONAL),
         is_enabled=_bool(entry.get("is_enabled", True), f"{path}.is_enabled"),
     )
 
@@ -268,7 +275,7 @@ def _fee_overrides(value: Any, config: ArbkitConfig) -> dict[str, ExchangeFees]:
         where = f"{path}.{raw_name}"
         _mapping(entry, where)
         _known_keys(entry, ("taker", "maker", "symbols"), where)
-        symbols_raw = entry.get("symbols") or {}
+        symbols_raw = entry.get("symbols", {})
         _mapping(symbols_raw, f"{where}.symbols")
         symbols: dict[str, FeeOverride] = {}
         for raw_symbol, fees in symbols_raw.items():
@@ -323,21 +330,6 @@ def _asset(value: Any, path: str) -> str:
     return text
 
 
-def _number(value: Any, path: str, positive: bool = False) -> float:
-    if isinstance(value, str):  # ${VAR} substitution yields strings
-        try:
-            value = float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise ConfigurationError(f"{path}: expected a number, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ConfigurationError(
-            f"{path}: expected a {'positive' if positive else 'non-negative'} number, got {value!r}"
-        )
-    return float(value)
-
-
 def _bool(value: Any, path: str) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
@@ -346,6 +338,4 @@ def _bool(value: Any, path: str) -> bool:
     return value
 
 
-def _kind(value: Any) -> str:
-    names = {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}
-    return names.get(type(value), type(value).__name__)
+_kind = kind

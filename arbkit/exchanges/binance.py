@@ -8,7 +8,7 @@ from arbkit.exchanges.components import (
     CcxtPublicSpotRest,
     CcxtPublicSpotWebsocket,
 )
-from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
 
 BINANCE_SPEC = ExchangeSpec(
@@ -17,12 +17,18 @@ BINANCE_SPEC = ExchangeSpec(
     exchange=ExchangeEnum.BINANCE,
     urls=(
         UrlRoute("public", UrlSource.REST, "/api/v3"),
-        UrlRoute("private", UrlSource.REST, "/api/v3"),
+        UrlRoute("private", UrlSource.PRIVATE_REST, "/api/v3"),
         UrlRoute("v1", UrlSource.REST, "/api/v1"),
         UrlRoute("sapi", UrlSource.REST, "/sapi/v1"),  # spot trading fees (asset/tradeFee)
         UrlRoute("ws.spot", UrlSource.WS),
         UrlRoute("ws.ws-api.spot", UrlSource.PRIVATE_WS),
     ),
+    url_forms={
+        UrlSource.REST: UrlForm("", ("", "/api", "/api/v3"), "https://api.binance.com"),
+        UrlSource.WS: UrlForm("/ws", ("", "/ws"), "wss://stream.binance.com:9443/ws"),
+        UrlSource.PRIVATE_WS: UrlForm("/ws-api/v3", ("/ws-api/v3",), "wss://ws-api.binance.com:443/ws-api/v3"),
+    },
+    api_version="v3",
     # Only GET /api/v3/exchangeInfo on load_markets: no futures, margin or currency calls.
     options={
         "defaultType": "spot",

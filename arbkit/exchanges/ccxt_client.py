@@ -11,17 +11,13 @@ from urllib.parse import urlsplit
 
 import ccxt.pro
 
-from arbkit.config import ExchangeConfig
+from arbkit.config import CCXT_CREDENTIALS, ExchangeConfig
 from arbkit.errors import ConfigurationError
 from arbkit.exchanges.spec import ExchangeSpec, UrlSource
+from arbkit.exchanges.urls import check_spec_settings, configured_sources, is_loopback
 from arbkit.masking import protected_logger
 
-_LOOPBACK = ("127.", "localhost", "[::1]", "::1")
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host.startswith(_LOOPBACK) or host == "localhost"
+__all__ = ["build_client", "check_exchange_urls", "is_loopback", "rewrite_urls"]
 
 
 def build_client(spec: ExchangeSpec, config: ExchangeConfig, private: bool = False) -> Any:
@@ -29,24 +25,33 @@ def build_client(spec: ExchangeSpec, config: ExchangeConfig, private: bool = Fal
     cls = spec.pro_class or getattr(ccxt.pro, spec.ccxt_id, None)
     if cls is None:
         raise ConfigurationError(f"exchanges.{config.name}: ccxt.pro has no exchange {spec.ccxt_id!r}")
-    rest_url = config.rest_url.rstrip("/")
-    local = is_loopback(rest_url)
+    check_spec_settings(spec, config)
+    sources = configured_sources(spec, config)  # raises on a URL that cannot work, before anything is built
+    local = is_loopback(config.rest_url)
+    options = copy.deepcopy(spec.options)
+    if not private and config.max_retries:
+        # Public requests are idempotent reads: ccxt retries them on network failures. Orders are never retried
+        # (a retried order after a lost answer could be a duplicate).
+        options["maxRetriesOnFailure"] = config.max_retries
+        options["maxRetriesOnFailureDelay"] = 250
     params: dict[str, Any] = {
-        "options": copy.deepcopy(spec.options),
+        "options": options,
         "timeout": int(config.request_timeout * 1000),
         # ccxt's limiter protects real accounts; a loopback venue has no limits to respect unless asked.
         "enableRateLimit": config.rate_limit_per_second is not None or not local,
-        "logger": protected_logger(f"arbkit.ccxt.{config.name}", [config.api_key, config.secret_key]),
+        "logger": protected_logger(f"arbkit.ccxt.{config.name}", config.secrets()),
     }
     if config.rate_limit_per_second:
         params["rateLimit"] = 1000.0 / config.rate_limit_per_second
     if config.custom_headers:
         params["headers"] = dict(config.custom_headers)
+    if config.websocket_config.heartbeat_interval is not None:
+        params["streaming"] = {"keepAlive": int(config.websocket_config.heartbeat_interval * 1000)}
     if private:
         config.require_credentials()
         params["apiKey"] = config.api_key
         params["secret"] = config.secret_key
-        for extra in ("password", "uid"):
+        for extra in CCXT_CREDENTIALS:
             if config.settings.get(extra):
                 params[extra] = str(config.settings[extra])
     client = cls(params)
@@ -54,8 +59,20 @@ def build_client(spec: ExchangeSpec, config: ExchangeConfig, private: bool = Fal
         client.has[feature] = False
     if local:
         client.timeout_on_exit = 0
-    rewrite_urls(client, spec, config)
+    _route(client, spec, sources)
     return client
+
+
+def check_exchange_urls(config: ExchangeConfig) -> None:
+    """Fail fast, before anything connects, on a URL or ``api_version`` that cannot work with this exchange."""
+    from arbkit.exchanges.factory import EXCHANGE_REST_MAP
+    from arbkit.exchanges.generic import generic_spec
+
+    rest_cls = EXCHANGE_REST_MAP.get((config.exchange_enum, False))  # type: ignore[arg-type]
+    spec = rest_cls.spec if rest_cls is not None else generic_spec(config) if config.ccxt_id else None
+    if spec is not None:
+        check_spec_settings(spec, config)
+        configured_sources(spec, config)
 
 
 def _confine(api: dict[str, Any], routed: set[str], rest: str, path: str = "") -> None:
@@ -73,12 +90,10 @@ def _confine(api: dict[str, Any], routed: set[str], rest: str, path: str = "") -
 
 def rewrite_urls(client: Any, spec: ExchangeSpec, config: ExchangeConfig) -> None:
     """Point ccxt's URL keys at the configured URLs (real exchange, testnet or local venue)."""
-    sources = {
-        UrlSource.REST: config.rest_url.rstrip("/"),
-        UrlSource.WS: config.websocket_url,
-        UrlSource.PRIVATE_WS: config.settings.get("private_websocket_url")
-        or (None if is_loopback(config.rest_url) else spec.default_private_ws),
-    }
+    _route(client, spec, configured_sources(spec, config))
+
+
+def _route(client: Any, spec: ExchangeSpec, sources: dict[UrlSource, str | None]) -> None:
     api = client.urls["api"]
     routed: set[str] = set()
     for route in spec.urls:
@@ -98,7 +113,8 @@ def rewrite_urls(client: Any, spec: ExchangeSpec, config: ExchangeConfig) -> Non
         else:
             node[leaf] = url
             routed.add(route.key)
-    if is_loopback(sources[UrlSource.REST]):
-        _confine(api, routed, sources[UrlSource.REST])
+    rest = sources[UrlSource.REST]
+    if rest and is_loopback(rest):
+        _confine(api, routed, rest)
     # set_sandbox_mode() would swap urls['test'] in: never let it point at a host the user did not configure.
     client.urls["test"] = copy.deepcopy(client.urls["api"])

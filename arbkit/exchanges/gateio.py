@@ -13,12 +13,17 @@ from arbkit.exchanges.components import (
     CcxtPublicSpotRest,
     CcxtPublicSpotWebsocket,
 )
-from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
 
 
 class GateioPro(ccxt.pro.gate):
     """ccxt.pro's gate plus a sequence check: a delta whose ``U`` skips past the book's nonce fails the watch."""
+
+    async def public_margin_get_currency_pairs(self, params: Any = None) -> list[Any]:
+        """Spot only: ccxt's spot market load always asks GET /api/v4/margin/currency_pairs too (no option turns it
+        off); answering "no margin pairs" here skips that request, so markets load with margin False."""
+        return []
 
     def handle_new_spot_order_book(self, client: Any, message: dict[str, Any]) -> None:
         result = message.get("result") or {}
@@ -41,9 +46,14 @@ GATEIO_SPEC = ExchangeSpec(
     exchange=ExchangeEnum.GATEIO,
     urls=(
         UrlRoute("public.*", UrlSource.REST, "/api/v4"),
-        UrlRoute("private.*", UrlSource.REST, "/api/v4"),
+        UrlRoute("private.*", UrlSource.PRIVATE_REST, "/api/v4"),
         UrlRoute("spot", UrlSource.WS),
     ),
+    url_forms={
+        UrlSource.REST: UrlForm("", ("", "/api/v4"), "https://api.gateio.ws/api/v4"),
+        UrlSource.WS: UrlForm("/ws/v4/", ("/ws/v4",), "wss://api.gateio.ws/ws/v4/"),
+    },
+    api_version="v4",
     options={"fetchMarkets": {"types": ["spot"]}, "unifiedAccount": False, "defaultType": "spot"},
     pro_class=GateioPro,
     default_fees=(0.002, 0.002),

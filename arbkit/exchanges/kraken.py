@@ -22,7 +22,7 @@ from arbkit.exchanges.components import (
     CcxtPublicSpotRest,
     CcxtPublicSpotWebsocket,
 )
-from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
 
 _sending: set[asyncio.Future[Any]] = set()  # keeps fire-and-forget unsubscribes referenced until sent
@@ -140,10 +140,17 @@ KRAKEN_SPEC = ExchangeSpec(
     exchange=ExchangeEnum.KRAKEN,
     urls=(
         UrlRoute("public", UrlSource.REST),
-        UrlRoute("private", UrlSource.REST),
+        UrlRoute("private", UrlSource.PRIVATE_REST),
         UrlRoute("ws.publicV2", UrlSource.WS),
         UrlRoute("ws.privateV2", UrlSource.PRIVATE_WS),
     ),
+    # ccxt.pro speaks Kraken's websocket v2: the documented host alone (the v1 endpoint) is mapped to its /v2.
+    url_forms={
+        UrlSource.REST: UrlForm("", ("", "/0"), "https://api.kraken.com"),
+        UrlSource.WS: UrlForm("/v2", ("", "/v2"), "wss://ws.kraken.com/v2"),
+        UrlSource.PRIVATE_WS: UrlForm("/v2", ("", "/v2"), "wss://ws-auth.kraken.com/v2"),
+    },
+    api_version="0",
     options={"adjustForTimeDifference": False},
     has_off=(),  # Assets names XXBT/XBT -> BTC, XXDG -> DOGE for every currency ccxt's table misses
     pro_class=KrakenPro,

@@ -20,7 +20,7 @@ from arbkit.exchanges.components import (
     CcxtPublicSpotRest,
     CcxtPublicSpotWebsocket,
 )
-from arbkit.exchanges.spec import ExchangeSpec, UrlRoute, UrlSource
+from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
 
 
@@ -41,6 +41,10 @@ class MexcPro(ccxt.pro.mexc):
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         require_protobuf()
         super().__init__(config or {})
+
+    async def fetch_markets(self, params: Any = None) -> Any:
+        """Spot only: ccxt's mexc always asks the swap contract list too (GET /api/v1/contract/detail)."""
+        return await self.fetch_spot_markets(params or {})
 
     def describe(self) -> Any:
         # MEXC answers an unknown order with -2013, which ccxt leaves as a bare ExchangeError.
@@ -109,14 +113,19 @@ MEXC_SPEC = ExchangeSpec(
     exchange=ExchangeEnum.MEXC,
     urls=(
         UrlRoute("spot.public", UrlSource.REST),
-        UrlRoute("spot.private", UrlSource.REST),
-        UrlRoute("spot2.*", UrlSource.REST, "/open/api/v2"),
+        UrlRoute("spot.private", UrlSource.PRIVATE_REST),
         UrlRoute("contract.public", UrlSource.REST, "/api/v1/contract"),
         UrlRoute("contract.private", UrlSource.REST, "/api/v1/private"),
         UrlRoute("broker.private", UrlSource.REST, "/api/v3/broker"),
         UrlRoute("ws.spot", UrlSource.WS),
     ),
-    # load_markets always asks spot exchangeInfo and the swap contract list; a few buffered pushes are enough
+    # spot2 (www.mexc.com/open/api/v2) is never called for spot; on a loopback venue it is confined like any other.
+    url_forms={
+        UrlSource.REST: UrlForm("", ("", "/api/v3"), "https://api.mexc.com"),
+        UrlSource.WS: UrlForm("/ws", ("/ws",), "wss://wbs-api.mexc.com/ws"),
+    },
+    api_version="v3",
+    # load_markets asks spot exchangeInfo only (MexcPro.fetch_markets); a few buffered pushes are enough
     # before the REST snapshot (ccxt waits for 25 by default, 2.5 s at 100 ms).
     options={"defaultType": "spot", "fetchCurrencies": False, "watchOrderBook": {"snapshotDelay": 2}},
     pro_class=MexcPro,

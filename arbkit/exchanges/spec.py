@@ -1,4 +1,4 @@
-"""ExchangeSpec: the declarative description of one exchange for ccxt (id, options, URL keys, quirks)."""
+"""ExchangeSpec: the declarative description of one exchange for ccxt (id, options, URL keys and forms, quirks)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class UrlSource(StrEnum):
     """Which configured URL a ccxt URL key is built from."""
 
     REST = "rest"
+    PRIVATE_REST = "private_rest"  # ``private_endpoint_base`` when set, else the REST URL
     WS = "ws"
     PRIVATE_WS = "private_ws"
 
@@ -26,6 +27,15 @@ class UrlRoute(msgspec.Struct, frozen=True):
     suffix: str = ""
 
 
+class UrlForm(msgspec.Struct, frozen=True):
+    """The paths an exchange documents for one configured URL (``accepted``, compared without a trailing slash) and
+    the one ccxt needs in their place (``use``); ``example`` is what an error tells the user to write."""
+
+    use: str
+    accepted: tuple[str, ...]
+    example: str
+
+
 class ExchangeSpec(msgspec.Struct, frozen=True, kw_only=True):
     """Everything arbkit needs to know about an exchange beyond what ccxt already knows."""
 
@@ -33,6 +43,10 @@ class ExchangeSpec(msgspec.Struct, frozen=True, kw_only=True):
     ccxt_id: str
     exchange: ExchangeEnum | None = None
     urls: tuple[UrlRoute, ...] = ()
+    # How a configured real URL maps onto what the routes expect (loopback venue URLs are used as they are).
+    url_forms: dict[UrlSource, UrlForm] = msgspec.field(default_factory=dict)
+    # The exchange API version ccxt speaks for it (``api_version`` in the config must agree); None = not checked.
+    api_version: str | None = None
     options: dict[str, Any] = msgspec.field(default_factory=dict)
     has_off: tuple[str, ...] = ("fetchCurrencies",)
     # A ccxt.pro subclass that adds what ccxt leaves to the caller (a gap or checksum check); None = ccxt's own class.
@@ -41,5 +55,5 @@ class ExchangeSpec(msgspec.Struct, frozen=True, kw_only=True):
     ws_book_limit: int | None = None
     # Fees used when the exchange cannot tell them (public only): (maker, taker).
     default_fees: tuple[float, float] = (0.001, 0.001)
-    # Real default private websocket URL, used when the config does not set settings.private_websocket_url.
+    # Real default private websocket URL, used when the config does not set private_websocket_url.
     default_private_ws: str | None = None

@@ -19,8 +19,9 @@ import msgspec
 
 from arbkit.arbitrage.config import ArbitrageConfig, parse_arbitrage_config, validate_pair_listing
 from arbkit.arbitrage.scanner import Scanner
-from arbkit.config import ArbkitConfig, ExchangeConfig, load_config
+from arbkit.config import ArbkitConfig, ExchangeConfig, load_config, venue_settings
 from arbkit.errors import ArbkitError, ConfigurationError, UnknownSymbolError
+from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
 from arbkit.structs import BookState, Symbol
@@ -80,18 +81,23 @@ class Session:
             await composite.close()
 
     async def _keep_trying(self, name: str, cfg: ExchangeConfig) -> None:
+        """Start one exchange, retrying with backoff; every failure marks it out with its reason. A configuration
+        error or an exchange listing none of the symbols is final (retrying cannot help)."""
         delay = 0.5
         try:
             while not self._stopped:
-                composite = get_composite_implementation(cfg)
                 try:
+                    composite = get_composite_implementation(cfg)
                     await composite.init(self.symbols, strict=False)
-                except UnknownSymbolError as exc:  # lists none of the symbols: retrying cannot help
+                except asyncio.CancelledError:
+                    raise
+                except (UnknownSymbolError, ConfigurationError) as exc:
                     self._out[name] = str(exc)
                     self.scanner.mark_out(name, str(exc))
+                    log.error("%s is out: %s", name, exc)
                     return
-                except ArbkitError as exc:
-                    reason = str(exc)
+                except Exception as exc:  # any failure to start is reported and retried
+                    reason = str(exc) if isinstance(exc, ArbkitError) else f"{type(exc).__name__}: {exc}"
                     self._out[name] = reason
                     self.scanner.mark_out(name, reason)
                     log.warning("%s is out (%s); retrying in %.1fs", name, reason, delay)
@@ -222,17 +228,23 @@ async def connect(
     *,
     venue: Any = True,
     symbols: list[str | Symbol] | None = None,
-    seed: int = 7,
-    update_interval: float = 0.05,
+    seed: int | None = None,
+    update_interval: float | None = None,
     name: str = "default",
     wait: bool = True,
 ) -> Session:
     """Start a session. ``venue=True`` runs the local venue in-process (the default, offline); ``venue=False``
-    uses the config's real URLs; a running ``LocalVenue`` may be passed to share it."""
+    uses the config's real URLs; a running ``LocalVenue`` may be passed to share it. ``seed`` and ``update_interval``
+    default to the config's ``venue:`` section, else 7 and 0.05 s."""
     previous = _SESSIONS.pop(name, None)
     if previous is not None:
         await previous.stop()
     cfg = config if isinstance(config, ArbkitConfig) else load_config(config)
+    if "arbitrage" in cfg.sections:  # this layer owns the section: one-line errors before anything connects
+        parse_arbitrage_config(cfg.sections["arbitrage"], cfg)
+    if venue in (False, None):
+        for entry in cfg.exchanges.values():
+            check_exchange_urls(entry)
     wanted = session_symbols(cfg, symbols)
     owns_venue = False
     running_venue = None
@@ -241,6 +253,9 @@ async def connect(
         from arbkit.venue.attach import venue_speaks
 
         served = [n for n in cfg.exchanges if venue_speaks(n)]
+        local = venue_settings(cfg)
+        seed = seed if seed is not None else local.get("seed", 7)
+        update_interval = update_interval if update_interval is not None else local.get("update_interval", 0.05)
         running_venue = await LocalVenue(exchanges=served, seed=seed, update_interval=update_interval).__aenter__()
         owns_venue = True
     elif venue not in (False, None):

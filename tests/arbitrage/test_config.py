@@ -73,11 +73,21 @@ def test_full_section() -> None:
     assert [p.id for p in cfg.enabled_pairs()] == ["btc_usdt", "eth_usdt"]
 
 
-def test_loaded_through_parse_config() -> None:
+def test_core_config_keeps_the_section_raw_and_this_layer_parses_it() -> None:
     config = parse_config(EXCHANGES + SECTION)
-    assert "arbitrage" in config.sections
+    assert config.sections["arbitrage"]["max_book_age_ms"] == 1500  # raw: the core does not reach up to parse it
+    bad = parse_config(EXCHANGES + SECTION.replace("min_profit_bps: 25", "min_profit_bps: -5"))
     with pytest.raises(ConfigurationError, match=r"arbitrage.arbitrage_pairs\[0\].min_profit_bps"):
-        parse_config(EXCHANGES + SECTION.replace("min_profit_bps: 25", "min_profit_bps: -5"))
+        parse_arbitrage_config(bad.sections["arbitrage"], bad)
+
+
+def test_the_core_config_module_does_not_import_the_arbitrage_layer() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, arbkit.config; print('arbkit.arbitrage' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_fee_overrides() -> None:
@@ -128,7 +138,7 @@ PAIR = "  arbitrage_pairs:\n    - {id: p, base_asset: BTC, quote_asset: USDT, mi
         ),
         (
             PAIR.replace("min_profit_bps: 25", "min_profit_bps: -5") + "}",
-            "arbitrage.arbitrage_pairs[0].min_profit_bps: expected a non-negative number, got -5",
+            "arbitrage.arbitrage_pairs[0].min_profit_bps: expected a number from 0 to 10000, got -5",
         ),
         (
             "  enabled_exchanges: [mexc, binance]\n" + PAIR + ", exchanges: [mexc, kraken]}",
@@ -144,7 +154,10 @@ PAIR = "  arbitrage_pairs:\n    - {id: p, base_asset: BTC, quote_asset: USDT, mi
             PAIR + "}\n    - {id: q, base_asset: BTC, min_profit_bps: 1}",
             "arbitrage.arbitrage_pairs[1].quote_asset: missing",
         ),
-        (PAIR + ", max_notional: 0}", "arbitrage.arbitrage_pairs[0].max_notional: expected a positive number, got 0"),
+        (
+            PAIR + ", max_notional: 0}",
+            "arbitrage.arbitrage_pairs[0].max_notional: expected a number greater than 0 and at most 1000000000000, got 0",
+        ),
         (
             PAIR.replace("min_profit_bps: 25", "min_profit_bps: abc") + "}",
             "arbitrage.arbitrage_pairs[0].min_profit_bps: expected a number, got 'abc'",
@@ -172,7 +185,17 @@ PAIR = "  arbitrage_pairs:\n    - {id: p, base_asset: BTC, quote_asset: USDT, mi
             "  enabled_exchanges: binance\n",
             "arbitrage.enabled_exchanges: expected a list of exchange names, got a string",
         ),
-        ("  max_book_age_ms: 0\n", "arbitrage.max_book_age_ms: expected a positive number, got 0"),
+        ("  max_book_age_ms: 0\n", "arbitrage.max_book_age_ms: expected a number greater than 0 and at most 3600000"),
+        ("  max_book_age_ms: .inf\n", "arbitrage.max_book_age_ms: expected a finite number greater than 0"),
+        ("  max_book_age_ms: .nan\n", "arbitrage.max_book_age_ms: expected a finite number greater than 0"),
+        (PAIR.replace("25", ".inf") + "}", "arbitrage.arbitrage_pairs[0].min_profit_bps: expected a finite number"),
+        ("  arbitrage_pairs: {}\n", "arbitrage.arbitrage_pairs: expected a list of pairs, got a mapping"),
+        ("  arbitrage_pairs: 0\n", "arbitrage.arbitrage_pairs: expected a list of pairs, got an integer"),
+        ("  arbitrage_pairs: []\n", "arbitrage.arbitrage_pairs: empty"),
+        (
+            "  fee_overrides: {binance: {symbols: 0}}\n",
+            "arbitrage.fee_overrides.binance.symbols: expected a mapping, got an integer",
+        ),
         ("  fee_overrides: {bitfoo: {taker: 0.001}}\n", "arbitrage.fee_overrides.bitfoo: unknown exchange 'bitfoo'"),
         (
             "  fee_overrides: {binance: {taker: 0.1}}\n",
@@ -197,7 +220,9 @@ def test_errors_are_one_line_with_key_paths(text: str, message: str) -> None:
 
 
 def test_enabled_exchange_without_exchanges_entry() -> None:
-    only_two = parse_config(EXCHANGES.split("  gateio")[0] + "  binance: {api_key: '', secret_key: '', base_url: x}\n")
+    only_two = parse_config(
+        EXCHANGES.split("  gateio")[0] + "  binance: {api_key: '', secret_key: '', base_url: 'https://x.example'}\n"
+    )
     with pytest.raises(
         ConfigurationError,
         match=r"^arbitrage.enabled_exchanges\[2\]: exchange 'kraken' has no entry "

@@ -9,6 +9,7 @@ import pytest
 from arbkit.config import ExchangeConfig
 from arbkit.exchanges.ccxt_client import build_client, is_loopback
 from arbkit.exchanges.factory import EXCHANGE_REST_MAP
+from arbkit.exchanges.spec import UrlSource
 
 SPECS = {key[0].value: cls.spec for key, cls in EXCHANGE_REST_MAP.items() if not key[1]}
 
@@ -33,9 +34,8 @@ def test_every_url_is_confined_to_the_local_venue(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_real_urls_keep_the_rate_limiter(name: str) -> None:
-    cfg = ExchangeConfig(
-        name=name, base_url="https://api.example.com", websocket_url="wss://ws.example.com/ws", rate_limit_per_second=5
-    )
+    ws = SPECS[name].url_forms[UrlSource.WS].example
+    cfg = ExchangeConfig(name=name, base_url="https://api.example.com", websocket_url=ws, rate_limit_per_second=5)
     client = build_client(SPECS[name], cfg)
     assert client.enableRateLimit and client.rateLimit == 200
 
