@@ -3,7 +3,9 @@
 ccxt formats amounts and prices itself (``amount_to_precision`` truncates, ``price_to_precision`` rounds): the
 values are run through the same formatting first and refused if it would change them. Exchanges whose market buys
 are sized in the quote currency (Gate.io: ccxt's ``createMarketBuyOrderRequiresPrice``) get the quote cost of the
-asked quantity, priced by walking the asks of a fresh REST order book.
+asked quantity, priced by walking the asks of a fresh REST order book and rounded up to ccxt's cost precision (so
+ccxt's truncation never buys less); if the book moves before the order lands, the fill differs accordingly, and the
+Order returned (and ``get_order``) shows what was filled.
 """
 
 from __future__ import annotations
