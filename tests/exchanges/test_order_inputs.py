@@ -12,7 +12,8 @@ import pytest
 from arbkit.errors import ArbkitError, InvalidOrderError, UnknownSymbolError
 from arbkit.exchanges import factory
 from arbkit.exchanges.composite_private import CompositePrivateSpotExchange
-from arbkit.exchanges.order_checks import check_order
+from arbkit.exchanges.order_checks import CheckedOrder, check_order
+from arbkit.exchanges.order_wire import wire_values
 from arbkit.structs import OrderStatus, OrderType, Side, Symbol, SymbolInfo
 from arbkit.venue import LocalVenue
 from arbkit.venue.engine import VenueOrder
@@ -213,3 +214,21 @@ async def test_market_buy_and_sell_fill_on_every_exchange(
         assert fetched.status is OrderStatus.FILLED, f"{name} {side}: {fetched}"
         assert fetched.filled == 0.001, f"{name} {side}: filled {fetched.filled}"
         assert venue_orders(venue, name)[-1].filled == 0.001
+
+
+async def test_a_value_ccxt_would_reformat_is_refused_rather_than_changed(
+    private: CompositePrivateSpotExchange,
+) -> None:
+    """The last guard: ccxt's own create_order formatting (truncate amounts, round prices) must leave values alone."""
+    client = private.rest.ccxt.client  # type: ignore[union-attr]
+    off_grid = CheckedOrder(BTC, Side.BUY, OrderType.LIMIT, Decimal("0.0012345"), Decimal("50000"))
+    with pytest.raises(
+        InvalidOrderError, match=rf"^{private.name}: BTC/USDT buy: quantity 0.0012345 would be sent as 0.00123 by ccxt"
+    ):
+        wire_values(private.name, client, off_grid)
+    off_tick = CheckedOrder(BTC, Side.BUY, OrderType.LIMIT, Decimal("0.001"), Decimal("50000.004"))
+    with pytest.raises(InvalidOrderError, match=r"price 50000.004 would be sent as 50000(\.0+)? by ccxt"):
+        wire_values(private.name, client, off_tick)
+    assert wire_values(
+        private.name, client, CheckedOrder(BTC, Side.BUY, OrderType.LIMIT, Decimal("0.3"), Decimal("50000.3"))
+    ) == (0.3, 50000.3)
