@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,10 +54,8 @@ async def run_record(args: argparse.Namespace) -> int:
         where = f"local venue {session.venue.origin}" if session.venue is not None else "live exchanges"
         until = f"for {args.duration:g}s" if args.duration is not None else "until Ctrl-C"
         print(f"arbkit record | {where} | {', '.join(session.exchanges)} | {folder} | {until}", flush=True)
-        left = None if args.duration is None else args.duration - args.startup_s
-        started = time.monotonic()
-        while left is None or time.monotonic() - started < left:
-            await asyncio.sleep(1.0 if left is None else max(0.0, min(1.0, left - (time.monotonic() - started))))
+        left = None if args.duration is None else max(0.0, args.duration - args.startup_s)
+        await asyncio.sleep(left) if left is not None else await asyncio.Event().wait()  # Ctrl-C cancels either
     except asyncio.CancelledError:
         interrupted = True
         raise
