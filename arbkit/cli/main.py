@@ -11,12 +11,20 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from arbkit import __version__
 from arbkit.errors import ArbkitError, ConfigurationError
 from arbkit.structs import Symbol
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (what was wrong, and where to read more), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def _symbols(text: str) -> list[Symbol]:
@@ -92,7 +100,7 @@ def _session_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="arbkit",
         description="Cross-exchange crypto arbitrage research: live books, spreads and opportunities after fees "
         "and depth, on a local venue (offline) or the real exchanges.",

@@ -44,6 +44,7 @@ def money(value: float, unit: str) -> str:
 def _table(title: str, *columns: tuple[str, str]) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.pad_edge, table.collapse_padding = False, True
+    table.min_width = min(len(title), WIDTH)  # a title never wraps over a narrow table
     for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     return table
@@ -197,6 +198,7 @@ def closed_table(tally: Tally, now_ms: int) -> Table:
     for event in reversed(tally.recent):
         lc, sym = event.lifecycle, event.opportunity.symbol
         why = (lc.close_reason or "").split(" (")[0]
+        why = "no longer pays" if why == "gone" else why
         table.add_row(
             str(sym),
             lc.buy_exchange,

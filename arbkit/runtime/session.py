@@ -269,7 +269,7 @@ async def connect(
             session.scanner.mark_out(down, reason)
         starting = [n for n in cfg.exchanges if n not in unresolved]
         await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in starting))
-        if wait:
+        if wait and not unresolved:  # an unreachable exchange's listings are unknown: nothing to check against
             session.check_listings()
     except BaseException:
         await session.stop()
