@@ -92,7 +92,10 @@ def _session_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
     cmd.add_argument("--live", action="store_true", help="use the config's real exchange URLs, not the local venue")
     cmd.add_argument(
-        "--duration", type=_positive_seconds, default=None, help="stop after this many seconds (default: Ctrl-C)"
+        "--duration",
+        type=_positive_seconds,
+        default=None,
+        help="stop after this many seconds once started; with --live it also bounds the start (default: Ctrl-C)",
     )
     cmd.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     cmd.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")

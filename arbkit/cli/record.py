@@ -54,8 +54,10 @@ async def run_record(args: argparse.Namespace) -> int:
         where = f"local venue {session.venue.origin}" if session.venue is not None else "live exchanges"
         until = f"for {args.duration:g}s" if args.duration is not None else "until Ctrl-C"
         print(f"arbkit record | {where} | {', '.join(session.exchanges)} | {folder} | {until}", flush=True)
-        left = None if args.duration is None else max(0.0, args.duration - args.startup_s)
-        await asyncio.sleep(left) if left is not None else await asyncio.Event().wait()  # Ctrl-C cancels either
+        if args.duration is not None:  # Ctrl-C cancels either wait
+            await asyncio.sleep(args.duration)
+        else:
+            await asyncio.Event().wait()
     except asyncio.CancelledError:
         interrupted = True
         raise

@@ -61,8 +61,7 @@ async def run_scan(args: argparse.Namespace) -> int:
     where = f"local venue {session.venue.origin}" if session.venue is not None else "live exchanges"
     interrupted = False
     try:
-        left = None if args.duration is None else max(0.0, args.duration - args.startup_s)
-        await _display(console, session, tally, where, left, args.refresh)
+        await _display(console, session, tally, where, args.duration, args.refresh)
     except asyncio.CancelledError:
         interrupted = True
         raise
