@@ -53,6 +53,8 @@ def summary(session: Session, tally: Tally, elapsed: float, interrupted: bool) -
 async def run_scan(args: argparse.Namespace) -> int:
     console = make_console()
     started = time.monotonic()
+    where = "the real exchanges" if args.live else "the local venue"
+    console.print(f"arbkit scan: starting the exchanges on {where}...", highlight=False)
     session = await start_session(args, "scan")
     if session is None:
         return 0

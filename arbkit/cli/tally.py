@@ -33,7 +33,7 @@ class Tally:
         if self.best is not None:
             lc, sym = self.best.lifecycle, self.best.opportunity.symbol
             line += (
-                f"; best: {sym} buy {lc.buy_exchange} sell {lc.sell_exchange}, peak {lc.peak_profit:,.4g} "
-                f"{sym.quote} ({lc.peak_edge_bps:.2f} bps) for {lc.duration_ms / 1000:.1f}s"
+                f"; best: {sym} {lc.buy_exchange}->{lc.sell_exchange} peak {lc.peak_profit:,.2f} {sym.quote} "
+                f"({lc.peak_edge_bps:.2f} bps), lasted {lc.duration_ms / 1000:.1f}s"
             )
         return line
