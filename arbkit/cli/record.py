@@ -41,12 +41,12 @@ async def run_record(args: argparse.Namespace) -> int:
     folder = session_folder(args.out)  # checked before anything starts
     try:
         session = await start_session(args, "record")
-    finally:
-        if not any(folder.iterdir()):  # still empty: nothing was recorded yet
-            folder.rmdir()
+    except BaseException:
+        folder.rmdir()  # nothing was recorded: leave nothing behind
+        raise
     if session is None:
+        folder.rmdir()
         return 0
-    folder.mkdir(exist_ok=True)
     recorder = Recorder(folder, depth=args.depth)
     interrupted = False
     try:

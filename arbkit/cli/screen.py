@@ -149,7 +149,7 @@ def spread_table(session: Session) -> Table:
     return table
 
 
-def open_table(session: Session, now_ms: int) -> Table:
+def open_table(session: Session, tally: Tally, now_ms: int) -> Table:
     scanner = session.scanner
     table = _table(
         f"Open opportunities, after both taker fees and through the books' depth ({len(scanner.open)} open)",
@@ -163,7 +163,7 @@ def open_table(session: Session, now_ms: int) -> Table:
         ("profit", "right"),
         ("age s", "right"),
     )
-    opened = {lc.key: lc.opened_ms for lc in scanner.tracker.open_lifecycles(now_ms)}
+    opened = tally.opened_ms
     for key, opp in sorted(scanner.open.items(), key=lambda kv: -kv[1].profit_quote)[:8]:
         sym = opp.symbol
         age = (now_ms - opened[key]) / 1000 if key in opened else 0.0
@@ -259,7 +259,7 @@ def render(session: Session, tally: Tally, header: str) -> RenderableType:
         books_table(session),
         Text(""),
         spread_table(session),
-        open_table(session, now_ms),
+        open_table(session, tally, now_ms),
         closed_table(tally, now_ms),
         venues_text(session),
         pairs_text(session),

@@ -17,12 +17,16 @@ class Tally:
         self.closed = 0
         self.recent: deque[OpportunityEvent] = deque(maxlen=keep)
         self.best: OpportunityEvent | None = None
+        self.opened_ms: dict[tuple[str, str, str], int] = {}  # open lifecycles: key -> when it opened
 
     def on_event(self, event: OpportunityEvent) -> None:
+        lifecycle = event.lifecycle
         if event.kind == EventKind.OPENED:
             self.opened += 1
+            self.opened_ms[lifecycle.key] = lifecycle.opened_ms
         elif event.kind == EventKind.CLOSED:
             self.closed += 1
+            self.opened_ms.pop(lifecycle.key, None)
             self.recent.append(event)
             if self.best is None or event.lifecycle.peak_profit > self.best.lifecycle.peak_profit:
                 self.best = event

@@ -115,11 +115,23 @@ def test_each_command_has_a_description(command: str, capsys: pytest.CaptureFixt
     assert code == 0 and not body.startswith("options") and len(body.split()) >= 10, out
 
 
-def test_symbols_nobody_lists_is_one_clean_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _main(capsys, "scan", "--symbols", "FOO/BAR", "--duration", "5")
+@pytest.mark.parametrize("command", ["scan", "record"])
+def test_symbols_nobody_lists_is_one_clean_line(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _main(
+        capsys,
+        command,
+        "--symbols",
+        "FOO/BAR",
+        "--duration",
+        "5",
+        *(["--out", str(tmp_path)] if command == "record" else []),
+    )
     line = _one_line(err)
     assert code == 2
     assert line == "arbkit: symbols FOO/BAR: listed by none of the exchanges (binance, gateio, mexc, kraken)"
+    assert not any(tmp_path.iterdir())  # a recording that never started leaves no folder
 
 
 def test_scan_on_the_local_venue_runs_and_exits_cleanly() -> None:
