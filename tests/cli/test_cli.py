@@ -3,6 +3,7 @@ one recording folder per session, and a fast, clear give-up when the real exchan
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -26,11 +27,14 @@ def _run(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.Comple
 
 
 def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; argparse's usage errors become exit codes too."""
+    """Run the CLI in-process; argparse's usage errors become exit codes too. The logging setup is put back."""
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
     try:
         code = main(list(args))
     except SystemExit as exc:
         code = int(exc.code or 0)
+    assert (root.level, root.handlers) == before, "the CLI left its logging set up"
     out, err = capsys.readouterr()
     return code, out, err
 
