@@ -32,12 +32,12 @@ class Tally:
                 self.best = event
 
     def summary(self) -> str:
-        """One line: how many opportunities opened and closed, and the most profitable one."""
+        """How many opportunities opened and closed; on a second line the most profitable one."""
         line = f"opportunities: {self.opened} opened, {self.closed} closed"
         if self.best is not None:
             lc, sym = self.best.lifecycle, self.best.opportunity.symbol
             line += (
-                f"; best: {sym} {lc.buy_exchange}->{lc.sell_exchange} peak {lc.peak_profit:,.2f} {sym.quote} "
-                f"({lc.peak_edge_bps:.2f} bps), lasted {lc.duration_ms / 1000:.1f}s"
+                f"\n  best: {sym} buy {lc.buy_exchange} sell {lc.sell_exchange}, peak {lc.peak_profit:,.2f} "
+                f"{sym.quote} ({lc.peak_edge_bps:.2f} bps), lasted {lc.duration_ms / 1000:.1f}s"
             )
         return line
