@@ -32,6 +32,9 @@ _EXPORTS: dict[str, str] = {
     "opportunities_html": "arbkit.research.html",
     "opportunity_html": "arbkit.research.html",
     "session_html": "arbkit.research.html",
+    "notebook_setup": "arbkit.research.notebook",
+    "find_config": "arbkit.research.notebook",
+    "wait_until": "arbkit.research.notebook",
 }
 
 __all__ = sorted(_EXPORTS)

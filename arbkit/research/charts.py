@@ -58,8 +58,9 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
         title={"text": title, "x": 0.01},
         xaxis_title=x_title,
         yaxis_title=y_title,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+        # beside the plot, top-aligned: however many entries, it grows down and never over the title
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
+        margin={"l": 70, "r": 20, "t": 60, "b": 60},
         height=450,
     )
     return fig
@@ -422,8 +423,18 @@ class LiveChart:
         if not task.cancelled() and task.exception() is not None:
             self.error = task.exception()
 
+    def snapshot(self) -> go.Figure:
+        """A static copy of the chart as it is now: shows in HTML exports and notebook viewers, unlike the widget."""
+        return go.Figure(self.figure)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        return self.figure._repr_mimebundle_(include=include, exclude=exclude)
+        """The live widget where a frontend can run it; elsewhere one line saying where the chart went."""
+        bundle = self.figure._repr_mimebundle_(include=include, exclude=exclude)
+        if isinstance(bundle, tuple):  # (data, metadata)
+            bundle = bundle[0]
+        bundle = dict(bundle or {})
+        bundle["text/plain"] = f"{self!r}: a live widget (JupyterLab); .snapshot() gives a static copy"
+        return bundle
 
     def __repr__(self) -> str:
         points = sum(len(line[1]) for line in self._lines.values())

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from arbkit.arbitrage.gating import GateThresholds, gate
 from arbkit.structs import BookHealth, OrderBook
 
 __all__ = ["book_health_html", "opportunities_html", "opportunity_html", "order_book_html", "session_html"]
@@ -77,13 +78,16 @@ def order_book_html(book: OrderBook, levels: int = 10) -> str:
     return _table(caption, ["bid size", "bid", "ask", "ask size"], rows)
 
 
-def book_health_html(health: BookHealth | Iterable[BookHealth]) -> str:
-    """One row per book: state, sequence, age, update rate and the gap/resync/checksum/reconnect counters."""
+def book_health_html(health: BookHealth | Iterable[BookHealth], thresholds: GateThresholds | None = None) -> str:
+    """One row per book: state, sequence, age, update rate, the gap/resync/checksum/reconnect counters and whether
+    the scanner's gate (``thresholds``, default: a live book at most 2000 ms old) lets it feed signals."""
     items = [health] if isinstance(health, BookHealth) else list(health)
+    thresholds = thresholds or GateThresholds()
+    decisions = [gate(h, thresholds) for h in items]
     headers = ["exchange", "symbol", "state", "seq", "age ms", "upd/s", "updates", "gaps", "resyncs"]
-    headers += ["checksum fails", "reconnects", "crossed", "last error"]
+    headers += ["checksum fails", "reconnects", "crossed", "gate", "last error"]
     rows = []
-    for h in items:
+    for h, decision in zip(items, decisions, strict=True):
         color = _STATE_COLORS.get(h.state.value, _ASK)
         if h.crossed:
             color = _ASK
@@ -105,10 +109,16 @@ def book_health_html(health: BookHealth | Iterable[BookHealth]) -> str:
                     "yes" if h.crossed else "no",
                 )
             )
+            + _td(
+                "ok" if decision.usable else decision.reason.split(": ", 1)[-1],
+                f"text-align:left;color:{_BID if decision.usable else _ASK}",
+            )
             + _td(h.last_error or "", "text-align:left")
         )
-    healthy = sum(1 for h in items if h.is_healthy)
-    return _table(f"Book health · {healthy}/{len(items)} healthy", headers, rows)
+    healthy = sum(1 for d in decisions if d.usable)
+    rule = f"live, not crossed, at most {thresholds.max_age_ms:g} ms old"
+    caption = f"Book health · {healthy}/{len(items)} healthy ({rule})"
+    return _table(caption, headers, rows)
 
 
 def _fields(item: Any) -> Mapping[str, Any]:

@@ -24,6 +24,8 @@ from arbkit.errors import ArbkitError, ConfigurationError, UnknownSymbolError
 from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
+from arbkit.runtime.default_pairs import default_pair_symbols, with_default_pairs
+from arbkit.runtime.reachability import unresolved_exchanges
 from arbkit.structs import BookState, Symbol
 
 log = logging.getLogger(__name__)
@@ -116,8 +118,9 @@ class Session:
         if self._starting:
             return
         listings = {name: set(c.symbols_info) for name, c in self.exchanges.items()}
+        defaults = set(default_pair_symbols(self.config, self.symbols))  # not the user's: nothing to report
         for pair in self.arbitrage.enabled_pairs():
-            if pair.symbol in self.symbols:  # a pair left out of the watched symbols is not scanned, so not checked
+            if pair.symbol in self.symbols and pair.symbol not in defaults:  # an unwatched pair is not scanned
                 validate_pair_listing(pair, listings)
 
     # ------------------------------------------------------------------ observing
@@ -173,10 +176,13 @@ class Session:
 
 
 def default_arbitrage(config: ArbkitConfig, symbols: list[Symbol], dropped: list[str] = ()) -> ArbitrageConfig:
-    """The config's ``arbitrage:`` section (less ``dropped`` exchanges), or one pair per symbol at 0 bps."""
+    """The config's ``arbitrage:`` section (less ``dropped`` exchanges) plus a default pair (0 bps) for every watched
+    symbol it has no pair for."""
     raw = config.sections.get("arbitrage")
     if raw is not None and dropped:
         raw = _without_exchanges(raw, {d.lower() for d in dropped})
+    if raw is not None:
+        raw = with_default_pairs(raw, symbols)
     if raw is None and len(config.exchanges) < 2:
         return ArbitrageConfig(enabled_exchanges=tuple(config.exchanges))  # nothing to compare yet
     if raw is None:
@@ -272,8 +278,13 @@ async def connect(
         session.scanner.mark_out(skipped_name, "the local venue does not speak this exchange")
     _SESSIONS[name] = session
     try:
-        await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in cfg.exchanges))
-        if wait:
+        unresolved = {} if running_venue is not None else await unresolved_exchanges(cfg)
+        for down, reason in unresolved.items():  # offline or a wrong host: fail fast, say why; add_exchange retries
+            session._out[down] = reason
+            session.scanner.mark_out(down, reason)
+        starting = [n for n in cfg.exchanges if n not in unresolved]
+        await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in starting))
+        if wait and not unresolved:  # an unreachable exchange's listings are unknown: nothing to check against
             session.check_listings()
     except BaseException:
         await session.stop()

@@ -1,13 +1,22 @@
-"""The command line as a user runs it: one-line errors with exit 2, and a short scan that exits cleanly."""
+"""The command line as a user runs it: one-line errors with exit 2, help and version, a short scan that exits cleanly,
+one recording folder per session, and a fast, clear give-up when the real exchanges cannot be reached."""
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from arbkit.cli.main import main
+
 ROOT = Path(__file__).parents[2]
+NOISE = ("Traceback", "Unclosed", "unclosed", "Task was destroyed", "RuntimeWarning", "never retrieved")
 
 
 def _run(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -17,6 +26,26 @@ def _run(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.Comple
     )
 
 
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; argparse's usage errors become exit codes too. The logging setup is put back."""
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    assert (root.level, root.handlers) == before, "the CLI left its logging set up"
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
 def test_bad_config_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(
         "exchanges:\n  binance:\n    api_key: ''\n    secret_key: ''\n    base_url: x\n    rate_limit_per_second: fast\n"
@@ -24,19 +53,89 @@ def test_bad_config_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     result = _run("scan", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2
     assert result.stderr.strip() == "arbkit: exchanges.binance.rate_limit_per_second: expected a number, got 'fast'"
-    assert "Traceback" not in result.stderr
 
 
-def test_missing_config_file(tmp_path: Path) -> None:
-    result = _run("scan", "--config", str(tmp_path / "nope.yaml"))
-    assert result.returncode == 2 and "config file not found" in result.stderr and "Traceback" not in result.stderr
+def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _main(capsys, "scan", "--config", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "config file not found" in _one_line(err)
 
 
-def test_bad_symbols_and_exchanges_are_usage_errors() -> None:
-    bad_symbol = _run("scan", "--symbols", "BTCUSDT")
-    assert bad_symbol.returncode == 2 and "symbol 'BTCUSDT': expected BASE/QUOTE" in bad_symbol.stderr
-    bad_venue = _run("venue", "--exchanges", "bitfoo")
-    assert bad_venue.returncode == 2 and "unknown exchange 'bitfoo'" in bad_venue.stderr
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["scan", "--symbols", "BTCUSDT"], "symbol 'BTCUSDT': expected BASE/QUOTE"),
+        (["venue", "--exchanges", "bitfoo"], "unknown exchange 'bitfoo'"),
+        (["scan", "--duration", "0"], "--duration: expected a number of seconds above 0, got '0'"),
+        (["scan", "--duration", "-3"], "--duration: expected a number of seconds above 0, got '-3'"),
+        (["scan", "--refresh", "0"], "--refresh: expected a number of seconds above 0, got '0'"),
+        (["scan", "--refresh", "nan"], "--refresh: expected a number of seconds above 0, got 'nan'"),
+        (["record", "--duration", "inf"], "--duration: expected a number of seconds above 0, got 'inf'"),
+        (["venue", "--interval", "0"], "--interval: expected a number of seconds above 0, got '0'"),
+        (["record", "--depth", "0"], "--depth: expected a whole number of at least 1, got '0'"),
+        (["venue", "--port", "99999"], "--port: expected a TCP port from 0 (any free one) to 65535, got '99999'"),
+        (["--log-level", "loud", "scan"], "--log-level: expected DEBUG, INFO, WARNING or ERROR, got 'loud'"),
+    ],
+)
+def test_bad_arguments_are_one_line_usage_errors(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _main(capsys, *args)
+    assert code == 2
+    line = _one_line(err)
+    assert expected in line and line.startswith("arbkit"), line
+
+
+def test_record_out_that_cannot_be_created_or_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _main(capsys, "record", "--out", "/proc/forbidden", "--duration", "1")
+    assert code == 2 and _one_line(err).startswith("arbkit: --out /proc/forbidden: cannot create a folder there")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    code, _, err = _main(capsys, "record", "--out", str(a_file), "--duration", "1")
+    assert code == 2 and _one_line(err) == f"arbkit: --out {a_file}: is a file; expected a directory for the recordings"
+    assert a_file.read_text() == "mine"
+
+
+def test_venue_on_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = _main(capsys, "venue", "--port", str(port))
+    assert code == 2
+    assert _one_line(err) == f"arbkit: --port {port}: cannot listen on 127.0.0.1:{port}: already in use"
+
+
+def test_no_command_prints_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _main(capsys)
+    assert code == 0 and out.startswith("usage: arbkit") and "scan" in out and "record" in out and "venue" in out
+    code, out, _ = _main(capsys, "--version")
+    assert code == 0 and out.strip().startswith("arbkit 0.")
+
+
+@pytest.mark.parametrize("command", ["scan", "record", "venue"])
+def test_each_command_has_a_description(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _main(capsys, command, "--help")
+    body = out.split("\n\n")[1]  # usage, blank line, description
+    assert code == 0 and not body.startswith("options") and len(body.split()) >= 10, out
+
+
+@pytest.mark.parametrize("command", ["scan", "record"])
+def test_symbols_nobody_lists_is_one_clean_line(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _main(
+        capsys,
+        command,
+        "--symbols",
+        "FOO/BAR",
+        "--duration",
+        "5",
+        *(["--out", str(tmp_path)] if command == "record" else []),
+    )
+    line = _one_line(err)
+    assert code == 2
+    assert line == "arbkit: symbols FOO/BAR: listed by none of the exchanges (binance, gateio, mexc, kraken)"
+    assert not any(tmp_path.iterdir())  # a recording that never started leaves no folder
 
 
 def test_scan_on_the_local_venue_runs_and_exits_cleanly() -> None:
@@ -44,9 +143,61 @@ def test_scan_on_the_local_venue_runs_and_exits_cleanly() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "arbkit scan | local venue http://127.0.0.1:" in out
-    assert (
-        "BTC/USDT   binance" in out and "cross-exchange top of book" in out and "opportunities after taker fees" in out
-    )
-    assert "venues: 4 scanning" in out
-    for noise in ("Traceback", "Unclosed", "unclosed", "Task was destroyed", "RuntimeWarning"):
+    assert "BTC/USDT  binance" in out and "Best route at top of book" in out and "Open opportunities" in out
+    assert "Recently closed" in out and "Venues: 4 scanning" in out
+    assert "arbkit scan done after" in out and "opportunities: " in out  # the summary
+    assert "\x1b[" not in out  # piped: no colours or cursor moves
+    assert max(len(line) for line in out.splitlines()) <= 100
+    for noise in NOISE:
         assert noise not in result.stderr, result.stderr
+
+
+def test_record_writes_one_folder_per_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "recs"
+    for _ in range(2):
+        code, stdout, err = _main(capsys, "record", "--out", str(out), "--duration", "1", "--symbols", "BTC/USDT")
+        assert code == 0, err
+        assert "recorded books=" in stdout
+    folders = sorted(p for p in out.iterdir())
+    assert len(folders) == 2 and all((f / "recording.json").is_file() for f in folders)
+    from arbkit.recording import read_meta
+
+    assert all(read_meta(f).exchanges for f in folders)
+
+
+def test_live_without_network_gives_up_fast_naming_the_cause(tmp_path: Path) -> None:
+    """Hosts under .invalid never resolve (RFC 6761), with or without a network."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "exchanges:\n"
+        "  binance: {api_key: '', secret_key: '', base_url: 'https://api.binance.invalid',"
+        " websocket_url: 'wss://stream.binance.invalid:9443/ws'}\n"
+        "  kraken: {api_key: '', secret_key: '', base_url: 'https://api.kraken.invalid',"
+        " websocket_url: 'wss://ws.kraken.invalid/v2'}\n"
+    )
+    started = time.monotonic()
+    result = _run("scan", "--live", "--config", str(config), "--duration", "30", timeout=60)
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "arbkit: no exchange could be started:"
+    assert lines[1].startswith("  binance: cannot resolve api.binance.invalid: no network?")
+    assert lines[2].startswith("  kraken: cannot resolve api.kraken.invalid: no network?")
+    assert len(lines) == 3 and max(map(len, lines)) < 160
+    assert took < 30, "gave up only when --duration ran out"  # a hang check, not a speed target
+
+
+def test_duration_bounds_a_slow_start(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """--duration also bounds start-up: an exchange that accepts connections and never answers is not waited for."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes handshakes; nothing ever reads or answers
+        port = silent.getsockname()[1]
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"exchanges:\n  binance: {{api_key: '', secret_key: '', base_url: 'http://127.0.0.1:{port}',"
+            f" websocket_url: 'ws://127.0.0.1:{port}/stream/ws'}}\n"
+        )
+        code, out, err = _main(capsys, "scan", "--live", "--config", str(config), "--duration", "1")
+    assert code == 0, err
+    assert "--duration 1s ran out while the exchanges were starting" in out

@@ -193,6 +193,7 @@ def test_arbkit_record_cli_records_a_local_venue_session(tmp_path: Path) -> None
     out = tmp_path / "rec"
     args = ["record", "--config", str(config), "--out", str(out), "--duration", "1", "--symbols", "BTC/USDT"]
     assert main([*args, "--depth", "10", "--seed", "3"]) == 0
+    (out,) = out.iterdir()  # each run records into its own folder under --out
     books = _books(out).collect()
     assert set(books["exchange"]) == {"binance", "gateio"} and books["level"].max() == 9
     meta = read_meta(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 import pytest
@@ -160,3 +161,29 @@ def test_frames_and_charts_accept_empty_spreads() -> None:
                                               "symbol": pl.String, "bid": pl.Float64, "ask": pl.Float64}))  # fmt: skip
     assert empty.height == 0
     assert "no data" in html(spread_chart(empty))
+
+
+def test_legend_never_overprints_the_title() -> None:
+    """A legend anchored above the plot grows upwards with every wrapped row, into the title; beside it, it cannot."""
+    many = [
+        book(name, 100 + i, 101 + i, T0 + 100 * i) for i, name in enumerate(("binance", "gateio", "mexc", "kraken"))
+    ]
+    spread = spread_frame(top_of_book_frame(many), tolerance="1s")
+    assert spread.get_column("route").n_unique() == 12
+    for fig in (spread_chart(spread, fee_threshold_bps=30), depth_chart(many)):
+        legend, title = fig.layout.legend, fig.layout.title
+        assert legend.y <= 1 and legend.yanchor == "top", "legend reaches above the plot area, where the title is"
+        assert legend.orientation == "v" and legend.x >= 1, "legend overlaps the plot area"
+        assert title.text and (title.y is None or title.y >= 0.9)
+
+
+def test_live_chart_snapshot_is_a_static_figure() -> None:
+    chart = LiveChart(title="live")
+    chart.update(
+        [QuotePoint(T0, "binance", "BTC/USDT", 100.0, 101.0), QuotePoint(T0 + 1, "kraken", "BTC/USDT", 99.0, 102.0)]
+    )
+    snap = chart.snapshot()
+    assert type(snap) is go.Figure and [t.name for t in snap.data] == [t.name for t in chart.figure.data]
+    assert snap.layout.title.text == "live" and len(snap.data) == 4
+    chart.update([QuotePoint(T0 + 2, "binance", "BTC/USDT", 100.5, 101.5)])
+    assert len(snap.data[0].x) == 1  # a copy, not a view of the live figure
