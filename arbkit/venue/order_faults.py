@@ -81,6 +81,7 @@ class OrderFaults:
 
         async def run(request: web.Request) -> web.StreamResponse:
             before = self.accepted
+            await request.read()  # the whole request has arrived (aiohttp keeps it) before any wait
 
             async def act() -> web.StreamResponse:
                 if self.latency > 0:

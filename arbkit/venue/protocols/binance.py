@@ -89,7 +89,7 @@ class BinanceProtocol:
         if secret is None:
             raise Reject(-2015, "Invalid API-key, IP, or permissions for action.", 401)
         query = request.rel_url.raw_query_string
-        body = await request.text() if request.can_read_body else ""
+        body = (await request.read()).decode() if request.body_exists else ""  # read() keeps an already read body
         payload = query + body
         cut = payload.rfind("signature=")
         if cut < 0:
