@@ -303,3 +303,21 @@ async def test_disconnect_private_leaves_market_streams(venue: LocalVenue, clien
     with pytest.raises(ccxt.NetworkError):
         await orders
     assert public_before and all(c in hub.connections for c in public_before)
+
+
+# ---------------------------------------------------------------------------------------------- dropped acknowledgement
+
+
+@pytest.mark.parametrize("name", EXCHANGES)
+async def test_dropped_ack_spares_refusals_and_hits_the_next_accepted_order(
+    venue: LocalVenue, clients: dict[str, Any], name: str
+) -> None:
+    client, price = clients[name], far_bid(venue, name)
+    venue.drop_next_ack(name)
+    with pytest.raises(ccxt.ExchangeError, match="(?i)notional|minimum"):  # refused: answered as usual
+        await client.create_order("BTC/USDT", "limit", "buy", 0.00001, price)
+    concurrent = [client.create_order("BTC/USDT", "limit", "buy", 0.01, price) for _ in range(2)]
+    results = await asyncio.gather(*concurrent, return_exceptions=True)
+    lost = [r for r in results if isinstance(r, Exception)]
+    assert len(lost) == 1 and isinstance(lost[0], ccxt.NetworkError)
+    assert len(venue.engine(name).open_orders(venue.credentials(name)[0])) == 2  # both exist, one answer lost
