@@ -62,6 +62,13 @@ class OrderFaults:
     def clear(self) -> None:
         self.latency, self._drop, self._reject, self._partial = 0.0, None, None, None
 
+    async def close(self) -> None:
+        """Cancel order-entry requests still waiting out their latency (the venue is shutting down)."""
+        pending = list(self._pending)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     # ------------------------------------------------------------------ consumed by the engine
 
     @staticmethod
