@@ -115,7 +115,7 @@ async def test_order_latency_outlasts_the_client_timeout(venue: LocalVenue, name
     private = await private_for(venue, name, timeout_ms=300)
     try:
         qty, price = await far_bid(venue, private)
-        venue.set_order_latency(name, 0.8)
+        venue.set_order_latency(name, 1.5)
         with pytest.raises(ExchangeNetworkError, match="RequestTimeout"):
             await private.place_limit_order(BTC, Side.BUY, qty, price, client_order_id="slow1")
         assert venue_orders(venue, name, "slow1") == 0  # the exchange has not acted yet
