@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable
 
+from arbkit.exchanges.order_checks import Rounding
 from arbkit.structs import (
     AssetBalance,
     BalanceUpdate,
@@ -51,7 +52,8 @@ class BasePrivateSpotRestInterface(ABC):
     """Account and orders over signed REST."""
 
     @abstractmethod
-    async def get_balances(self) -> dict[str, AssetBalance]: ...
+    async def get_balances(self) -> dict[str, AssetBalance]:
+        """Ask the exchange (no caching)."""
 
     @abstractmethod
     async def place_limit_order(
@@ -62,10 +64,15 @@ class BasePrivateSpotRestInterface(ABC):
         price: float,
         time_in_force: TimeInForce = TimeInForce.GTC,
         client_order_id: str | None = None,
-    ) -> Order: ...
+        *,
+        rounding: Rounding | str | None = None,
+    ) -> Order:
+        """Place exactly ``quantity`` at ``price`` or refuse with InvalidOrderError; ``rounding`` opts into rounding."""
 
     @abstractmethod
-    async def place_market_order(self, symbol: Symbol, side: Side, quantity: float) -> Order: ...
+    async def place_market_order(
+        self, symbol: Symbol, side: Side, quantity: float, *, rounding: Rounding | str | None = None
+    ) -> Order: ...
 
     @abstractmethod
     async def cancel_order(self, symbol: Symbol, order_id: str) -> Order: ...

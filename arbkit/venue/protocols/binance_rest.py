@@ -12,7 +12,15 @@ from arbkit.venue.engine import Fill
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.market import PublicTrade
 from arbkit.venue.protocols import ExchangeContext
-from arbkit.venue.protocols.binance_wire import agg_json, instrument_of, number, order_json, symbol_info, top_json
+from arbkit.venue.protocols.binance_wire import (
+    agg_json,
+    instrument_of,
+    integer,
+    number,
+    order_json,
+    symbol_info,
+    top_json,
+)
 from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, ms
 
 __all__ = ["BinancePrivateRest", "BinancePublicRest"]
@@ -35,7 +43,7 @@ class BinancePublicRest:
 
     def depth(self, params: dict[str, str], _: str) -> dict[str, Any]:
         inst = instrument_of(self.names, params)
-        limit = min(int(params.get("limit", 100)), 5000)
+        limit = min(integer(params, "limit", 100) or 1, 5000)
         snap = self.ctx.book(inst.symbol).snapshot(limit)
         pd, qd = inst.price_decimals, inst.qty_decimals
         return {
@@ -93,7 +101,7 @@ class BinancePublicRest:
 
     def _recent(self, params: dict[str, str]) -> tuple[Instrument, list[PublicTrade]]:
         inst = instrument_of(self.names, params)
-        return inst, self.ctx.trades(inst.symbol, min(int(params.get("limit", 500)), 1000))
+        return inst, self.ctx.trades(inst.symbol, min(integer(params, "limit", 500) or 1, 1000))
 
     def agg_trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
         inst, trades = self._recent(params)
@@ -234,11 +242,11 @@ class BinancePrivateRest:
 
     def _find(self, params: dict[str, str]) -> tuple[Instrument, int | None, str | None]:
         inst = instrument_of(self.names, params)
-        oid = params.get("orderId")
-        cid = params.get("origClientOrderId")
+        oid = params.get("orderId") or None
+        cid = params.get("origClientOrderId") or None
         if oid is None and cid is None:
             raise Reject(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
-        return inst, int(oid) if oid is not None else None, cid
+        return inst, integer(params, "orderId", None) if oid is not None else None, cid
 
     def cancel(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
         inst, oid, cid = self._find(params)
@@ -280,7 +288,7 @@ class BinancePrivateRest:
 
     def my_trades(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         inst = instrument_of(self.names, params)
-        limit = min(int(params.get("limit", 500)), 1000)
+        limit = min(integer(params, "limit", 500) or 1, 1000)
         fills = [f for f in self.ctx.engine.account(api_key).fills if f.symbol == inst.symbol][-limit:]
         if params.keys() & {"orderId", "fromId", "startTime", "endTime"}:
             fills = self._trade_window(params, api_key, inst.symbol, limit)
