@@ -20,6 +20,7 @@ from arbkit.exchanges import convert
 from arbkit.exchanges.book_feed import BookFeed
 from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.ccxt_errors import guarded
+from arbkit.exchanges.execution_calls import CcxtExecutionCalls
 from arbkit.exchanges.interfaces import (
     BalanceListener,
     BasePrivateSpotRestInterface,
@@ -39,6 +40,7 @@ from arbkit.structs import (
     BookHealth,
     BookState,
     BookUpdate,
+    Fill,
     Order,
     OrderBook,
     OrderType,
@@ -133,6 +135,7 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
     def __init__(self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None) -> None:
         config.require_credentials()
         self.ccxt = _handle(type(self), config, True, client, spec)
+        self.execution = CcxtExecutionCalls(self.ccxt)
 
     async def get_balances(self) -> dict[str, AssetBalance]:
         raw = await self.ccxt.call("fetch balance", self.ccxt.client.fetch_balance())
@@ -204,6 +207,39 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
                 raw = {"maker": market.get("maker"), "taker": market.get("taker")}
             out[s] = convert.trading_fee(self.ccxt.name, s, raw, fallback)
         return out
+
+    # ------------------------------------------------------------------ execution (see execution_calls)
+
+    async def get_order_by_client_id(self, symbol: Symbol, client_order_id: str) -> Order:
+        return await self.execution.order_by_client_id(symbol, client_order_id)
+
+    async def cancel_all_orders(self, symbol: Symbol | None = None) -> int:
+        return await self.execution.cancel_all(symbol)
+
+    async def get_my_trades(self, symbol: Symbol, since: int | None = None) -> list[Fill]:
+        return await self.execution.my_trades(symbol, since)
+
+    async def arm_dead_man_switch(self, seconds: float) -> bool:
+        return await self.execution.arm_dead_man_switch(seconds)
+
+    async def validate_order(
+        self, symbol: Symbol, side: Side, quantity: float, price: float, time_in_force: TimeInForce = TimeInForce.GTC
+    ) -> None:
+        await self.execution.validate(symbol, side, quantity, price, time_in_force)
+
+    async def place_limit_order_within(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: float,
+        price: float,
+        valid_for_ms: int,
+        time_in_force: TimeInForce = TimeInForce.IOC,
+        client_order_id: str | None = None,
+    ) -> Order:
+        return await self.execution.place_within(
+            symbol, side, quantity, price, valid_for_ms, time_in_force, client_order_id
+        )
 
     async def close(self) -> None:
         await self.ccxt.close()

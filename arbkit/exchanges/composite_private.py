@@ -17,6 +17,7 @@ from arbkit.structs import (
     AssetBalance,
     BalanceUpdate,
     ExchangeStatus,
+    Fill,
     Order,
     OrderType,
     OrderUpdate,
@@ -192,6 +193,45 @@ class CompositePrivateSpotExchange:
         return await self._rest().get_trading_fees(
             [parse_symbol(self.name, s) for s in _symbol_list(self.name, symbols)]
         )
+
+    # ------------------------------------------------------------------ execution
+
+    async def get_order_by_client_id(self, symbol: Symbol | str, client_order_id: str) -> Order:
+        return self._remember(await self._rest().get_order_by_client_id(Symbol.parse(symbol), client_order_id))
+
+    async def cancel_all_orders(self, symbol: Symbol | str | None = None) -> int:
+        return await self._rest().cancel_all_orders(None if symbol is None else Symbol.parse(symbol))
+
+    async def get_my_trades(self, symbol: Symbol | str, since: int | None = None) -> list[Fill]:
+        return await self._rest().get_my_trades(Symbol.parse(symbol), since)
+
+    async def arm_dead_man_switch(self, seconds: float) -> bool:
+        return await self._rest().arm_dead_man_switch(seconds)
+
+    async def validate_order(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        quantity: float,
+        price: float,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+    ) -> None:
+        await self._rest().validate_order(Symbol.parse(symbol), Side(side), quantity, price, time_in_force)
+
+    async def place_limit_order_within(
+        self,
+        symbol: Symbol | str,
+        side: Side | str,
+        quantity: float,
+        price: float,
+        valid_for_ms: int,
+        time_in_force: TimeInForce = TimeInForce.IOC,
+        client_order_id: str | None = None,
+    ) -> Order:
+        order = await self._rest().place_limit_order_within(
+            Symbol.parse(symbol), Side(side), quantity, price, valid_for_ms, time_in_force, client_order_id
+        )
+        return self._remember(order)
 
     def _remember(self, order: Order) -> Order:
         known = self.orders.get(order.order_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from arbkit.structs import OrderType, Side, TimeInForce
+from arbkit.venue.engine import Fill
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.market import PublicTrade
 from arbkit.venue.protocols import ExchangeContext
@@ -173,7 +174,8 @@ class BinancePrivateRest:
             for i in insts
         ]
 
-    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+    def _order_args(self, params: dict[str, str]) -> tuple[Instrument, dict[str, Any]]:
+        """The instrument and the engine arguments of a new-order request (POST order and order/test)."""
         inst = instrument_of(self.names, params)
         kind = params.get("type", "").upper()
         if kind not in ("LIMIT", "MARKET", "LIMIT_MAKER"):
@@ -184,18 +186,44 @@ class BinancePrivateRest:
         tif = params.get("timeInForce", "GTC").upper()
         if tif not in ("GTC", "IOC", "FOK"):
             raise Reject(-1115, "Invalid timeInForce.")
-        order = self.ctx.engine.place(
+        args = {
+            "side": Side.BUY if side == "BUY" else Side.SELL,
+            "type": OrderType.MARKET if kind == "MARKET" else OrderType.LIMIT,
+            "quantity": number(params, "quantity"),
+            "price": number(params, "price"),
+            "time_in_force": TimeInForce(tif),
+            "quote_quantity": number(params, "quoteOrderQty"),
+            "client_order_id": params.get("newClientOrderId"),
+            "post_only": kind == "LIMIT_MAKER",
+        }
+        return inst, args
+
+    def test_order(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        """POST /api/v3/order/test: every check of a new order, nothing placed; ``{}`` (or the commission rates the
+        order would pay when ``computeCommissionRates=true``)."""
+        inst, args = self._order_args(params)
+        self.ctx.engine.check(
             api_key,
             inst.symbol,
-            Side.BUY if side == "BUY" else Side.SELL,
-            OrderType.MARKET if kind == "MARKET" else OrderType.LIMIT,
-            quantity=number(params, "quantity"),
-            price=number(params, "price"),
-            time_in_force=TimeInForce(tif),
-            quote_quantity=number(params, "quoteOrderQty"),
-            client_order_id=params.get("newClientOrderId"),
-            post_only=kind == "LIMIT_MAKER",
+            args["side"],
+            args["type"],
+            quantity=args["quantity"],
+            price=args["price"],
+            quote_quantity=args["quote_quantity"],
         )
+        if params.get("computeCommissionRates", "").lower() != "true":
+            return {}
+        rate = {"maker": fmt(inst.maker_fee), "taker": fmt(inst.taker_fee)}
+        return {
+            "standardCommissionForOrder": rate,
+            "taxCommissionForOrder": {"maker": fmt(0), "taker": fmt(0)},
+            "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB",
+                         "discount": fmt(0)},
+        }  # fmt: skip
+
+    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst, args = self._order_args(params)
+        order = self.ctx.engine.place(api_key, inst.symbol, **args)
         out = order_json(self.wire[inst.symbol], order, inst)
         out["transactTime"] = order.created
         if params.get("newOrderRespType", "FULL").upper() == "FULL":
@@ -229,15 +257,41 @@ class BinancePrivateRest:
         inst, oid, cid = self._find(params)
         return order_json(self.wire[inst.symbol], self.ctx.engine.get_order(api_key, inst.symbol, oid, cid), inst)
 
+    def cancel_open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
+        """DELETE /api/v3/openOrders: cancel every open order of ``symbol``; -2011 when there is none."""
+        inst = instrument_of(self.names, params)
+        cancelled = self.ctx.engine.cancel_all(api_key, inst.symbol)
+        if not cancelled:
+            raise Reject(-2011, "Unknown order sent.")
+        wire = self.wire[inst.symbol]
+        return [{"origClientOrderId": o.client_order_id, **order_json(wire, o, inst)} for o in cancelled]
+
     def open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         symbol = instrument_of(self.names, params).symbol if "symbol" in params else None
         orders = self.ctx.engine.open_orders(api_key, symbol)
         return [order_json(self.wire[o.symbol], o, self.ctx.instruments[o.symbol]) for o in orders]
 
+    def _trade_window(self, params: dict[str, str], api_key: str, symbol: str, limit: int) -> list[Fill]:
+        """myTrades with filters: by ``orderId``, from a trade id (``fromId``, oldest first), or in a time window
+        (from ``startTime`` the oldest first, else the latest)."""
+        order_id, from_id = number(params, "orderId"), number(params, "fromId")
+        start, end = number(params, "startTime"), number(params, "endTime")
+        fills = self.ctx.engine.account(api_key).trades(
+            symbol,
+            None if order_id is None else int(order_id),
+            None if start is None else int(start),
+            None if end is None else int(end),
+        )
+        if from_id is not None:
+            return [f for f in fills if f.trade_id >= from_id][:limit]
+        return fills[:limit] if start is not None and end is None else fills[-limit:]
+
     def my_trades(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         inst = instrument_of(self.names, params)
         limit = min(integer(params, "limit", 500) or 1, 1000)
         fills = [f for f in self.ctx.engine.account(api_key).fills if f.symbol == inst.symbol][-limit:]
+        if params.keys() & {"orderId", "fromId", "startTime", "endTime"}:
+            fills = self._trade_window(params, api_key, inst.symbol, limit)
         pd, qd = inst.price_decimals, inst.qty_decimals
         return [
             {
