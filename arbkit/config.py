@@ -138,7 +138,7 @@ class ArbkitConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_TOP_LEVEL = {"exchanges", "arbitrage", "venue", "scan"}
+_TOP_LEVEL = {"exchanges", "arbitrage", "venue", "scan", "execution"}
 
 
 def load_config(path: str | os.PathLike[str] = "config.yaml", env_file: str | None = None) -> ArbkitConfig:

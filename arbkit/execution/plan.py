@@ -1,0 +1,110 @@
+"""What one execution intends: both legs' quantity and IOC limit prices, built from an evaluator Opportunity.
+
+API: ``worst_prices(opportunity, asks, bids)`` (the deepest level each leg touches; swap for the evaluator's own
+fields once it carries them), ``build_plan(opportunity, asks, bids, buy_info, sell_info, max_slippage_bps)``,
+``collar_price(side, reference, bps, tick)``: a limit price ``bps`` beyond ``reference`` on the tick grid.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import msgspec
+
+from arbkit.arbitrage.evaluate import Opportunity
+from arbkit.structs import Level, Side, Symbol, SymbolInfo
+
+__all__ = ["ExecutionPlan", "build_plan", "collar_price", "round_to_tick", "worst_prices"]
+
+
+class ExecutionPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """Buy ``quantity`` on ``buy_exchange`` at most at ``buy_price``; sell it on ``sell_exchange`` at least at
+    ``sell_price``. VWAPs and the expected profit are the evaluator's, kept to measure slippage against the plan."""
+
+    pair_id: str
+    symbol: Symbol
+    buy_exchange: str
+    sell_exchange: str
+    quantity: float
+    buy_price: float
+    sell_price: float
+    buy_vwap: float
+    sell_vwap: float
+    buy_worst: float
+    sell_worst: float
+    buy_fee: float
+    sell_fee: float
+    expected_profit: float
+    opportunity_ms: int
+
+    @property
+    def buy_notional(self) -> float:
+        return self.quantity * self.buy_price
+
+    @property
+    def sell_notional(self) -> float:
+        return self.quantity * self.sell_price
+
+
+def worst_prices(opportunity: Opportunity, asks: list[Level], bids: list[Level]) -> tuple[float, float]:
+    """The deepest ask the buy leg touches and the deepest bid the sell leg touches, from the evaluator's level
+    counts; the evaluator's own ``buy_worst_price`` / ``sell_worst_price`` win when it carries them."""
+    buy = getattr(opportunity, "buy_worst_price", None)
+    sell = getattr(opportunity, "sell_worst_price", None)
+    if buy is None:
+        buy = asks[max(min(opportunity.buy_levels, len(asks)) - 1, 0)][0]
+    if sell is None:
+        sell = bids[max(min(opportunity.sell_levels, len(bids)) - 1, 0)][0]
+    return float(buy), float(sell)
+
+
+def _decimals(tick: float) -> int:
+    return max(0, -int(Decimal(repr(tick)).normalize().as_tuple().exponent))
+
+
+def round_to_tick(price: float, tick: float, up: bool) -> float:
+    """``price`` on the tick grid, rounded up or down (a tiny tolerance keeps exact multiples where they are)."""
+    if tick <= 0:
+        return price
+    units = price / tick
+    steps = math.ceil(units - 1e-9) if up else math.floor(units + 1e-9)
+    return round(steps * tick, _decimals(tick))
+
+
+def collar_price(side: Side, reference: float, bps: float, tick: float) -> float:
+    """A buy may pay up to ``bps`` above ``reference``; a sell may accept down to ``bps`` below (inside the tick)."""
+    if side is Side.BUY:
+        return round_to_tick(reference * (1.0 + bps / 1e4), tick, up=False)
+    return round_to_tick(reference * (1.0 - bps / 1e4), tick, up=True)
+
+
+def build_plan(
+    opportunity: Opportunity,
+    asks: list[Level],
+    bids: list[Level],
+    buy_info: SymbolInfo,
+    sell_info: SymbolInfo,
+    max_slippage_bps: float,
+) -> ExecutionPlan:
+    """IOC limits at the worst price touched, widened by ``max_slippage_bps`` and kept on each venue's tick grid."""
+    buy_worst, sell_worst = worst_prices(opportunity, asks, bids)
+    buy_price = max(collar_price(Side.BUY, buy_worst, max_slippage_bps, buy_info.tick_size), buy_worst)
+    sell_price = min(collar_price(Side.SELL, sell_worst, max_slippage_bps, sell_info.tick_size), sell_worst)
+    return ExecutionPlan(
+        pair_id=opportunity.pair_id,
+        symbol=opportunity.symbol,
+        buy_exchange=opportunity.buy_exchange,
+        sell_exchange=opportunity.sell_exchange,
+        quantity=opportunity.quantity,
+        buy_price=buy_price,
+        sell_price=sell_price,
+        buy_vwap=opportunity.buy_vwap,
+        sell_vwap=opportunity.sell_vwap,
+        buy_worst=buy_worst,
+        sell_worst=sell_worst,
+        buy_fee=opportunity.buy_fee,
+        sell_fee=opportunity.sell_fee,
+        expected_profit=opportunity.profit_quote,
+        opportunity_ms=opportunity.timestamp_ms,
+    )
