@@ -7,7 +7,8 @@ Each leg ends FILLED, PARTIAL, UNFILLED, REJECTED or UNKNOWN. ``decide(position,
 (and every later hedge attempt) to one action: finish FLAT, finish HEDGED, send one IOC that completes the short leg
 or unwinds the excess, or give up STUCK. The rule:
 - a leg still UNKNOWN after the lookup by client id: STUCK (the position cannot be known, so nothing is sent);
-- bought == sold: FLAT when nothing traded, else HEDGED;
+- bought == sold (to within one common step, the least both venues can trade): FLAT when nothing traded, else
+  HEDGED;
 - otherwise the first attempt completes the short leg when that leg only missed liquidity (PARTIAL or UNFILLED);
   when it was REJECTED (the venue refuses it, so it would refuse again), and on every later attempt, the excess is
   unwound on the venue that filled, where it can be traded back;
@@ -121,7 +122,7 @@ class Position(msgspec.Struct, frozen=True, kw_only=True):
     bought: float  # buy leg fills + hedge buys
     sold: float  # sell leg fills + hedge sells
     attempts: int = 0  # hedge orders sent so far
-    step: float = 0.0  # the common quantity step; an excess below half a step is nothing
+    step: float = 0.0  # the common quantity step; an excess below one step is untradeable dust
 
     @property
     def net(self) -> float:
@@ -134,7 +135,7 @@ def decide(position: Position, hedge_attempts: int) -> Action:
     legs = f"buy={p.buy_outcome} sell={p.sell_outcome}"
     if LegOutcome.UNKNOWN in (p.buy_outcome, p.sell_outcome):
         return Action(ActionKind.STUCK, reason=f"{legs}: a leg is still unknown after lookup by client id")
-    tolerance = max(p.step / 2.0, 1e-12)
+    tolerance = max(p.step * (1.0 - 1e-9), 1e-12)  # less than one step cannot be traded on both venues
     net = p.net
     if abs(net) <= tolerance:
         if p.bought <= tolerance and p.sold <= tolerance:

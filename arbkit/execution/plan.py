@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
-from arbkit.arbitrage.evaluate import Opportunity
+from arbkit.arbitrage.evaluate import Opportunity, common_step
 from arbkit.structs import Level, Side, Symbol, SymbolInfo
 
 __all__ = ["ExecutionPlan", "build_plan", "collar_price", "round_to_tick", "worst_prices"]
@@ -37,6 +37,9 @@ class ExecutionPlan(msgspec.Struct, frozen=True, kw_only=True):
     sell_fee: float
     expected_profit: float
     opportunity_ms: int
+    buy_tick: float = 0.0
+    sell_tick: float = 0.0
+    step: float = 0.0  # the quantity step valid on both venues
 
     @property
     def buy_notional(self) -> float:
@@ -107,4 +110,7 @@ def build_plan(
         sell_fee=opportunity.sell_fee,
         expected_profit=opportunity.profit_quote,
         opportunity_ms=opportunity.timestamp_ms,
+        buy_tick=buy_info.tick_size,
+        sell_tick=sell_info.tick_size,
+        step=common_step(buy_info.step_size, sell_info.step_size),
     )

@@ -296,3 +296,9 @@ class TokenBucket:
             return False
         self._tokens = tokens - n
         return True
+
+    def reserve(self, now_ms: float) -> float:
+        """Take one token even into debt; the seconds to wait before using it (0 when one was available)."""
+        tokens = self.available(now_ms) - 1.0
+        self._tokens, self._at = tokens, max(now_ms, self._at)
+        return 0.0 if tokens >= 0 else -tokens / self.rate

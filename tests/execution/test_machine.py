@@ -128,7 +128,7 @@ def test_later_attempts_unwind_and_then_stick():
     assert decide(position(LegOutcome.FILLED, LegOutcome.UNFILLED), 0).kind is ActionKind.STUCK
 
 
-def test_excess_below_half_a_step_is_hedged():
+def test_excess_below_one_step_is_hedged():
     assert decide(position(LegOutcome.FILLED, LegOutcome.PARTIAL, bought=1.0, sold=0.9996), 3).kind is ActionKind.HEDGED
 
 
@@ -167,9 +167,9 @@ def test_policy_always_ends_and_only_shrinks_the_position(buy, sell, buy_part, s
     if action.kind is ActionKind.FLAT:
         assert p.bought == p.sold == 0
     elif action.kind is ActionKind.HEDGED:
-        assert abs(p.net) <= p.step / 2 and p.bought > 0
+        assert abs(p.net) < p.step and p.bought > 0
     else:
-        assert LegOutcome.UNKNOWN in (buy, sell) or (p.attempts == attempts and abs(p.net) > p.step / 2)
+        assert LegOutcome.UNKNOWN in (buy, sell) or (p.attempts == attempts and abs(p.net) >= p.step * (1 - 1e-9))
 
 
 def _fields(p: Position) -> dict:

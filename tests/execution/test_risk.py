@@ -125,3 +125,11 @@ def test_token_bucket_never_exceeds_its_rate(steps, rate):
         now += dt
         taken += n * bucket.take(now, n)
     assert taken <= bucket.capacity + rate * now / 1000.0 + 1e-9
+
+
+def test_token_bucket_reserve_goes_into_debt_and_says_how_long_to_wait():
+    bucket = TokenBucket(4.0, now_ms=0)
+    assert [bucket.reserve(0) for _ in range(4)] == [0.0, 0.0, 0.0, 0.0]
+    assert bucket.reserve(0) == pytest.approx(0.25)
+    assert bucket.reserve(0) == pytest.approx(0.5)
+    assert not bucket.take(100)

@@ -1,0 +1,129 @@
+"""Where orders go: the ``OrderBackend`` protocol and ``PrivateBackend`` over a private composite.
+
+The executor talks only to this protocol, so the paper back-end of the next step slots in beside the real one.
+Errors keep arbkit's meaning: an ``InvalidOrderError`` / ``InsufficientFundsError`` / ``AuthenticationError`` /
+``RateLimitError`` is a definite refusal (the order does not exist); a timeout or ``ExchangeNetworkError`` is an
+unclear outcome that must be looked up by client order id before anything is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+from arbkit.errors import OrderNotFoundError
+from arbkit.structs import AssetBalance, Order, Side, Symbol, TimeInForce
+
+__all__ = ["OrderBackend", "PrivateBackend", "client_order_id"]
+
+
+class OrderBackend(Protocol):
+    """One venue's account as the executor sees it."""
+
+    name: str
+
+    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order: ...
+
+    async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
+        """The order with this client id, or None when the exchange never received it."""
+        ...
+
+    async def get_order(self, symbol: Symbol, order_id: str) -> Order: ...
+
+    async def cancel(self, symbol: Symbol, order_id: str) -> None: ...
+
+    async def open_orders(self) -> list[Order]: ...
+
+    async def cancel_all(self) -> int:
+        """Cancel every open order of the account; the number cancelled."""
+        ...
+
+    async def arm_dead_man(self, seconds: int) -> bool:
+        """Arm the exchange's cancel-all countdown; False when the exchange has none."""
+        ...
+
+    def balances(self) -> dict[str, AssetBalance]: ...
+
+    async def refresh_balances(self) -> dict[str, AssetBalance]: ...
+
+    @property
+    def stream_up(self) -> bool: ...
+
+
+def client_order_id(exchange: str, execution_id: str, role: str) -> str:
+    """Deterministic per execution and leg (``role``: b, s, h1, h2, ...), valid on every supported exchange:
+    Gate.io wants a ``t-`` prefix, Kraken at most 18 characters of free text."""
+    core = f"ak{execution_id}{role}"
+    return f"t-{core}" if exchange == "gateio" else core
+
+
+class PrivateBackend:
+    """A ``CompositePrivateSpotExchange`` as an ``OrderBackend``; uses the composite's own client-id lookup,
+    cancel-all and dead-man methods where it has them."""
+
+    def __init__(self, private: Any) -> None:
+        self.private = private
+        self.name: str = private.name
+
+    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order:
+        return await self.private.place_limit_order(symbol, side, quantity, price, TimeInForce.IOC, client_id)
+
+    async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
+        lookup = getattr(self.private, "get_order_by_client_id", None)
+        try:
+            if lookup is not None:
+                return await lookup(symbol, client_id)
+            return await self._find_with_ccxt(symbol, client_id)
+        except OrderNotFoundError:
+            return None
+
+    async def _find_with_ccxt(self, symbol: Symbol, client_id: str) -> Order | None:
+        """ccxt's fetch_order by client id (Binance and MEXC ``origClientOrderId``; Gate.io accepts its ``t-``
+        text as the order id), for composites without their own lookup."""
+        from arbkit.exchanges import convert
+
+        handle = self.private.rest.ccxt
+        if self.name == "gateio":
+            call = handle.client.fetch_order(client_id, str(symbol))
+        else:
+            call = handle.client.fetch_order(None, str(symbol), {"clientOrderId": client_id})
+        raw = await handle.call(f"fetch order by client id {client_id} {symbol}", call)
+        return convert.order(self.name, raw)
+
+    async def get_order(self, symbol: Symbol, order_id: str) -> Order:
+        return await self.private.get_order(symbol, order_id)
+
+    async def cancel(self, symbol: Symbol, order_id: str) -> None:
+        try:
+            await self.private.cancel_order(symbol, order_id)
+        except OrderNotFoundError:  # already final: nothing left to cancel
+            pass
+
+    async def open_orders(self) -> list[Order]:
+        return await self.private.get_open_orders()
+
+    async def cancel_all(self) -> int:
+        native = getattr(self.private, "cancel_all_orders", None)
+        if native is not None:
+            cancelled = await native()
+            return len(cancelled) if isinstance(cancelled, list) else int(cancelled or 0)
+        orders = await self.open_orders()
+        await asyncio.gather(*(self.cancel(o.symbol, o.order_id) for o in orders))
+        return len(orders)
+
+    async def arm_dead_man(self, seconds: int) -> bool:
+        native = getattr(self.private, "arm_dead_man_switch", None)
+        if native is None:
+            return False
+        result = await native(seconds)
+        return result is not False
+
+    def balances(self) -> dict[str, AssetBalance]:
+        return self.private.get_balances()
+
+    async def refresh_balances(self) -> dict[str, AssetBalance]:
+        return await self.private.refresh_balances()
+
+    @property
+    def stream_up(self) -> bool:
+        return bool(self.private.is_connected)
