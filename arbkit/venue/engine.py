@@ -16,6 +16,7 @@ import msgspec
 from arbkit.structs import OrderStatus, OrderType, Side, TimeInForce
 from arbkit.venue.book import VenueBook
 from arbkit.venue.instruments import Instrument
+from arbkit.venue.order_faults import OrderFaults
 from arbkit.venue.orders import (
     Account,
     Balance,
@@ -71,6 +72,7 @@ class MatchingEngine:
         self._ids = itertools.count(1000001)
         self._trade_ids = itertools.count(5000001)
         self._open: dict[int, tuple[Account, VenueOrder]] = {}
+        self.faults = OrderFaults()
 
     def add_account(self, api_key: str, balances: Mapping[str, float] | None = None) -> Account:
         account = Account(api_key, STARTING_BALANCES if balances is None else balances)
@@ -105,6 +107,9 @@ class MatchingEngine:
         """Validate, lock funds, match what crosses, rest the rest (GTC limits); returns the live order."""
         account = self.account(api_key)
         inst = self.instrument(symbol)
+        fault = self.faults.take_reject()
+        if fault is not None:
+            raise VenueError(fault, f"{symbol}: order refused ({fault}, injected by the venue's fault API)")
         self._validate(inst, side, type, quantity, price, quote_quantity)
         if client_order_id and any(o.client_order_id == client_order_id and o.is_open for o in account.orders.values()):
             raise VenueError(ErrorKind.DUPLICATE_ORDER, f"client order id {client_order_id!r} is already open")
@@ -129,11 +134,12 @@ class MatchingEngine:
         )
         self._reserve(account, inst, order, book)
         account.orders[oid] = order
+        self.faults.accepted += 1
         self._emit(OrderEvent(api_key, ExecKind.NEW, msgspec.structs.replace(order)))
         if order.time_in_force is TimeInForce.FOK and self._available(book, order) + 1e-12 < order.quantity:
             self._finish(account, inst, order, OrderStatus.EXPIRED, ExecKind.EXPIRED)
             return order
-        self._take(account, inst, order, book)
+        self._take(account, inst, order, book, cap=self._partial_cap(inst, order, book))
         if order.filled > 0 and order.remaining <= 1e-12:
             order.status = OrderStatus.FILLED
             self._release(account, inst, order)
@@ -143,6 +149,31 @@ class MatchingEngine:
             self._finish(account, inst, order, OrderStatus.EXPIRED, ExecKind.EXPIRED)
         self._emit_balances(account)
         return order
+
+    def check(
+        self,
+        api_key: str,
+        symbol: str,
+        side: Side,
+        type: OrderType,
+        quantity: float | None = None,
+        price: float | None = None,
+        quote_quantity: float | None = None,
+    ) -> None:
+        """The validate-only path (Binance/MEXC order/test, Kraken validate): the order's checks, nothing placed.
+
+        Like the real test endpoints it checks the symbol and the filters, not the balance (funds live in the
+        matching engine, which a test order never reaches).
+        """
+        self.account(api_key)
+        self._validate(self.instrument(symbol), side, type, quantity, price, quote_quantity)
+
+    def cancel_all(self, api_key: str, symbol: str | None = None) -> list[VenueOrder]:
+        """Cancel every open order of the account (of ``symbol`` only when given); returns them, cancelled."""
+        done = []
+        for order in self.open_orders(api_key, symbol):
+            done.append(self.cancel(api_key, order.symbol, order.order_id))
+        return done
 
     def cancel(
         self, api_key: str, symbol: str, order_id: int | None = None, client_order_id: str | None = None
@@ -162,7 +193,7 @@ class MatchingEngine:
     ) -> VenueOrder:
         account = self.account(api_key)
         self.instrument(symbol)
-        for order in account.orders.values():
+        for order in reversed(account.orders.values()):  # a reused client id names its latest order
             if order.symbol != symbol:
                 continue
             if (order_id is not None and order.order_id == order_id) or (
@@ -270,12 +301,29 @@ class MatchingEngine:
             total += size
         return total
 
+    def _partial_cap(self, inst: Instrument, order: VenueOrder, book: VenueBook) -> float | None:
+        """The partial-fill fault: an IOC (or market) order by quantity fills only a fraction of what it could."""
+        if order.time_in_force is not TimeInForce.IOC or order.quote_quantity is not None:
+            return None
+        fraction = self.faults.take_partial()
+        if fraction is None:
+            return None
+        return _floor_step(min(order.quantity, self._available(book, order)) * fraction, inst)
+
     def _take(
-        self, account: Account, inst: Instrument, order: VenueOrder, book: VenueBook, maker: bool = False
+        self,
+        account: Account,
+        inst: Instrument,
+        order: VenueOrder,
+        book: VenueBook,
+        maker: bool = False,
+        cap: float | None = None,
     ) -> None:
+        """Fill ``order`` against the book's levels (at most ``cap`` in all when given)."""
         buy = order.side is Side.BUY
         levels = book.sorted_asks() if buy else book.sorted_bids()
         consumed: list[tuple[float, float]] = []
+        left = order.quantity if cap is None else cap
         for level_price, size in levels:
             if order.price is not None and (level_price > order.price if buy else level_price < order.price):
                 break
@@ -284,9 +332,10 @@ class MatchingEngine:
                 budget = order.locked
                 qty = min(size, _floor_step(budget / price, inst))
             else:
-                qty = min(size, inst.round_qty(order.quantity - order.filled))
+                qty = min(size, inst.round_qty(order.quantity - order.filled), inst.round_qty(left))
             if qty <= 0:
                 break
+            left -= qty
             consumed.append((level_price, size - qty))
             self._fill(account, inst, order, price, qty, maker)
             if qty < size:

@@ -42,6 +42,7 @@ class ErrorKind(StrEnum):
     INVALID = "invalid"  # missing or contradictory parameters
     WOULD_TAKE = "would_take"  # a post-only order that would cross
     DUPLICATE_ORDER = "duplicate_order"
+    RATE_LIMIT = "rate_limit"  # too many orders (only from the reject-next fault: the venue counts no rate)
 
 
 class VenueError(Exception):
@@ -168,6 +169,23 @@ class Account:
         bal.free = max(0.0, clean_amount(bal.free + free))
         bal.locked = max(0.0, clean_amount(bal.locked + locked))
         self.touched.add(asset)
+
+    def trades(
+        self,
+        symbol: str | None = None,
+        order_id: int | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[Fill]:
+        """This account's fills, oldest first, filtered by symbol, order and time (both ends inclusive)."""
+        return [
+            f
+            for f in self.fills
+            if (symbol is None or f.symbol == symbol)
+            and (order_id is None or f.order_id == order_id)
+            and (start_ms is None or f.timestamp >= start_ms)
+            and (end_ms is None or f.timestamp <= end_ms)
+        ]
 
     def pop_touched(self) -> dict[str, Balance]:
         out = {a: Balance(self.balance(a).free, self.balance(a).locked) for a in sorted(self.touched)}

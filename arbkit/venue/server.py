@@ -20,9 +20,21 @@ from arbkit.venue.engine import BalanceEvent, BookChange, EngineEvent, MatchingE
 from arbkit.venue.hub import Hub
 from arbkit.venue.instruments import instruments
 from arbkit.venue.market import SimulatedMarket
+from arbkit.venue.order_faults import AckDrop
+from arbkit.venue.orders import ErrorKind
 from arbkit.venue.protocols import ExchangeContext, VenueProtocol, load_protocol, make_credentials
 
-__all__ = ["LocalVenue", "serve"]
+__all__ = ["REJECT_REASONS", "LocalVenue", "serve"]
+
+# reject_next_order reasons -> the engine refusal each protocol answers in its exchange's own words
+REJECT_REASONS: dict[str, ErrorKind] = {
+    "insufficient_funds": ErrorKind.INSUFFICIENT_FUNDS,
+    "rate_limit": ErrorKind.RATE_LIMIT,
+    "invalid": ErrorKind.INVALID,
+    "min_notional": ErrorKind.MIN_NOTIONAL,
+    "precision": ErrorKind.PRECISION,
+    "post_only": ErrorKind.WOULD_TAKE,
+}
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +301,50 @@ class LocalVenue:
         ctx.book(symbol)
         steps = max(1, round(seconds / self.update_interval)) if self.update_interval > 0 else 1
         self.market.inject_dislocation(ctx.name, symbol, bps, steps)
+
+    # ------------------------------------------------------------------ execution faults (orders, private stream)
+
+    def set_order_latency(self, name: str, seconds: float) -> None:
+        """Every new order of ``name`` waits ``seconds`` before the exchange acts on it (0 = none); the answer comes
+        after acting, so a client that times out meanwhile still leaves an order that exists."""
+        self.engine(name).faults.set_latency(seconds)
+
+    def drop_next_ack(self, name: str, mode: AckDrop | str = AckDrop.RESET) -> None:
+        """The next order ``name`` accepts is placed, but its answer is lost: the connection is reset (``reset``) or
+        no answer comes until the client gives up (``silence``)."""
+        self.engine(name).faults.drop_next_ack(mode)
+
+    def reject_next_order(self, name: str, reason: str = "insufficient_funds") -> None:
+        """The next new order of ``name`` is refused with the exchange's own error for ``reason`` (one of
+        REJECT_REASONS: insufficient_funds, rate_limit, invalid, min_notional, precision, post_only)."""
+        kind = REJECT_REASONS.get(reason)
+        if kind is None:
+            raise ValueError(f"local venue: reject reason {reason!r} unknown (known: {', '.join(REJECT_REASONS)})")
+        self.engine(name).faults.reject_next(kind)
+
+    def partial_fill_next(self, name: str, fraction: float) -> None:
+        """The next IOC (or market) order of ``name`` fills only ``fraction`` of what the book would give (rounded
+        down to the step); the rest expires as an IOC remainder does."""
+        self.engine(name).faults.partial_next(fraction)
+
+    def clear_order_faults(self, name: str) -> None:
+        """Disarm every execution fault of ``name`` (latency back to 0)."""
+        self.engine(name).faults.clear()
+
+    async def disconnect_private(self, name: str) -> int:
+        """Cut (TCP abort) every websocket of ``name`` that carries a private stream; returns how many.
+
+        On Gate.io one connection carries public and private channels, so its books drop with it."""
+        hub = self.context(name).hub
+        cut = [c for c in hub.connections if c.state.get("private")]
+        for conn in cut:
+            if conn.transport is not None:
+                conn.transport.abort()
+            else:
+                await conn.ws.close(code=1001, message=b"venue dropped connection")
+        hub.connections.difference_update(cut)
+        await asyncio.sleep(0)
+        return len(cut)
 
 
 async def serve(

@@ -62,7 +62,9 @@ class BinanceProtocol:
             web.get("/api/v3/account", signed(priv.account)),
             web.get("/api/v3/account/commission", signed(priv.commission)),
             web.get("/sapi/v1/asset/tradeFee", signed(priv.trade_fee)),
-            web.post("/api/v3/order", signed(priv.create)),
+            web.post("/api/v3/order", self.ctx.engine.faults.entry(signed(priv.create))),
+            web.post("/api/v3/order/test", signed(priv.test_order)),
+            web.delete("/api/v3/openOrders", signed(priv.cancel_open_orders)),
             web.delete("/api/v3/order", signed(priv.cancel)),
             web.get("/api/v3/order", signed(priv.get_order)),
             web.get("/api/v3/openOrders", signed(priv.open_orders)),
@@ -136,6 +138,7 @@ class BinanceProtocol:
                 await conn.send({"id": rid, "status": 401, "error": error})
                 return
             conn.topics.add(f"user:{params['apiKey']}")
+            conn.state["private"] = True
             await conn.send({"id": rid, "status": 200, "result": {"subscriptionId": 0}})
         elif method in ("ping", "userDataStream.unsubscribe"):
             await conn.send({"id": rid, "status": 200, "result": {}})

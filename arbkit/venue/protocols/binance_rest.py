@@ -165,7 +165,8 @@ class BinancePrivateRest:
             for i in insts
         ]
 
-    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+    def _order_args(self, params: dict[str, str]) -> tuple[Instrument, dict[str, Any]]:
+        """The instrument and the engine arguments of a new-order request (POST order and order/test)."""
         inst = instrument_of(self.names, params)
         kind = params.get("type", "").upper()
         if kind not in ("LIMIT", "MARKET", "LIMIT_MAKER"):
@@ -176,18 +177,44 @@ class BinancePrivateRest:
         tif = params.get("timeInForce", "GTC").upper()
         if tif not in ("GTC", "IOC", "FOK"):
             raise Reject(-1115, "Invalid timeInForce.")
-        order = self.ctx.engine.place(
+        args = {
+            "side": Side.BUY if side == "BUY" else Side.SELL,
+            "type": OrderType.MARKET if kind == "MARKET" else OrderType.LIMIT,
+            "quantity": number(params, "quantity"),
+            "price": number(params, "price"),
+            "time_in_force": TimeInForce(tif),
+            "quote_quantity": number(params, "quoteOrderQty"),
+            "client_order_id": params.get("newClientOrderId"),
+            "post_only": kind == "LIMIT_MAKER",
+        }
+        return inst, args
+
+    def test_order(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        """POST /api/v3/order/test: every check of a new order, nothing placed; ``{}`` (or the commission rates the
+        order would pay when ``computeCommissionRates=true``)."""
+        inst, args = self._order_args(params)
+        self.ctx.engine.check(
             api_key,
             inst.symbol,
-            Side.BUY if side == "BUY" else Side.SELL,
-            OrderType.MARKET if kind == "MARKET" else OrderType.LIMIT,
-            quantity=number(params, "quantity"),
-            price=number(params, "price"),
-            time_in_force=TimeInForce(tif),
-            quote_quantity=number(params, "quoteOrderQty"),
-            client_order_id=params.get("newClientOrderId"),
-            post_only=kind == "LIMIT_MAKER",
+            args["side"],
+            args["type"],
+            quantity=args["quantity"],
+            price=args["price"],
+            quote_quantity=args["quote_quantity"],
         )
+        if params.get("computeCommissionRates", "").lower() != "true":
+            return {}
+        rate = {"maker": fmt(inst.maker_fee), "taker": fmt(inst.taker_fee)}
+        return {
+            "standardCommissionForOrder": rate,
+            "taxCommissionForOrder": {"maker": fmt(0), "taker": fmt(0)},
+            "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB",
+                         "discount": fmt(0)},
+        }  # fmt: skip
+
+    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst, args = self._order_args(params)
+        order = self.ctx.engine.place(api_key, inst.symbol, **args)
         out = order_json(self.wire[inst.symbol], order, inst)
         out["transactTime"] = order.created
         if params.get("newOrderRespType", "FULL").upper() == "FULL":
@@ -221,6 +248,15 @@ class BinancePrivateRest:
         inst, oid, cid = self._find(params)
         return order_json(self.wire[inst.symbol], self.ctx.engine.get_order(api_key, inst.symbol, oid, cid), inst)
 
+    def cancel_open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
+        """DELETE /api/v3/openOrders: cancel every open order of ``symbol``; -2011 when there is none."""
+        inst = instrument_of(self.names, params)
+        cancelled = self.ctx.engine.cancel_all(api_key, inst.symbol)
+        if not cancelled:
+            raise Reject(-2011, "Unknown order sent.")
+        wire = self.wire[inst.symbol]
+        return [{"origClientOrderId": o.client_order_id, **order_json(wire, o, inst)} for o in cancelled]
+
     def open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         symbol = instrument_of(self.names, params).symbol if "symbol" in params else None
         orders = self.ctx.engine.open_orders(api_key, symbol)
@@ -228,8 +264,21 @@ class BinancePrivateRest:
 
     def my_trades(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         inst = instrument_of(self.names, params)
-        limit = min(int(params.get("limit", 500)), 1000)
-        fills = [f for f in self.ctx.engine.account(api_key).fills if f.symbol == inst.symbol][-limit:]
+        limit = min(int(number(params, "limit") or 500), 1000)
+        order_id, from_id = number(params, "orderId"), number(params, "fromId")
+        start, end = number(params, "startTime"), number(params, "endTime")
+        fills = self.ctx.engine.account(api_key).trades(
+            inst.symbol,
+            None if order_id is None else int(order_id),
+            None if start is None else int(start),
+            None if end is None else int(end),
+        )
+        if from_id is not None:  # fromId pages forward from a trade id: the oldest ones first
+            fills = [f for f in fills if f.trade_id >= from_id][:limit]
+        elif start is not None and end is None:
+            fills = fills[:limit]
+        else:
+            fills = fills[-limit:]
         pd, qd = inst.price_decimals, inst.qty_decimals
         return [
             {

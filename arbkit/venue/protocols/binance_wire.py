@@ -51,6 +51,7 @@ _ERRORS: dict[ErrorKind, tuple[int, int, str]] = {
     ErrorKind.INVALID: (400, -1102, "Mandatory parameter was not sent, was empty/null, or malformed."),
     ErrorKind.WOULD_TAKE: (400, -2010, "Order would immediately match and take."),
     ErrorKind.DUPLICATE_ORDER: (400, -2010, "Duplicate order sent."),
+    ErrorKind.RATE_LIMIT: (429, -1015, "Too many new orders; current limit is 100 orders per 10 SECOND."),
 }
 
 

@@ -29,6 +29,7 @@ _ERRORS: dict[ErrorKind, tuple[str, int]] = {
     ErrorKind.INVALID: ("INVALID_PARAM_VALUE", 400),
     ErrorKind.WOULD_TAKE: ("POC_FILL_IMMEDIATELY", 400),
     ErrorKind.DUPLICATE_ORDER: ("REPEATED_CREATION", 400),
+    ErrorKind.RATE_LIMIT: ("TOO_MANY_REQUESTS", 429),
 }
 _TIF = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "poc": TimeInForce.GTC}
 

@@ -12,6 +12,7 @@ import msgspec
 from aiohttp import web
 
 from arbkit.structs import OrderType, Side, TimeInForce
+from arbkit.venue.cancel_timers import CancelTimers
 from arbkit.venue.engine import VenueError, VenueOrder
 from arbkit.venue.protocols import ExchangeContext
 from arbkit.venue.protocols.gateio_auth import is_fresh, rest_signature
@@ -128,13 +129,16 @@ class GatePrivateRest:
     def __init__(self, ctx: ExchangeContext, payloads: GatePayloads) -> None:
         self.ctx, self.p = ctx, payloads
         self.prefix = f"/{ctx.name}"
+        self.timers = CancelTimers(ctx.engine)
 
     def routes(self) -> list[web.RouteDef]:
         signed = self._signed
         return [
             web.get(f"{API}/spot/accounts", signed(self.accounts)),
-            web.post(f"{API}/spot/orders", signed(self.create_order)),
+            web.post(f"{API}/spot/orders", self.ctx.engine.faults.entry(signed(self.create_order))),
             web.get(f"{API}/spot/orders", signed(self.list_orders)),
+            web.delete(f"{API}/spot/orders", signed(self.cancel_all)),
+            web.post(f"{API}/spot/countdown_cancel_all", signed(self.countdown_cancel_all)),
             web.get(f"{API}/spot/orders/{{order_id}}", signed(self.get_order)),
             web.delete(f"{API}/spot/orders/{{order_id}}", signed(self.cancel_order)),
             web.get(f"{API}/spot/open_orders", signed(self.open_orders)),
@@ -224,6 +228,34 @@ class GatePrivateRest:
         order = self._find(request, api_key)
         return web.json_response(self.p.order(self.ctx.engine.cancel(api_key, order.symbol, order.order_id)))
 
+    async def cancel_all(self, request: web.Request, api_key: str, _: bytes) -> web.Response:
+        """DELETE /spot/orders: cancel every open order of ``currency_pair`` (of one ``side`` when given)."""
+        inst = self.p.inst(request.query.get("currency_pair"))
+        side = request.query.get("side")
+        if side not in (None, "buy", "sell"):
+            raise GateError("INVALID_PARAM_VALUE", f"invalid argument: side {side}")
+        out = []
+        for order in self.ctx.engine.open_orders(api_key, inst.symbol):
+            if side is None or order.side.value == side:
+                cancelled = self.ctx.engine.cancel(api_key, order.symbol, order.order_id)
+                out.append({**self.p.order(cancelled), "succeeded": True})
+        return web.json_response(out)
+
+    async def countdown_cancel_all(self, request: web.Request, api_key: str, raw: bytes) -> web.Response:
+        """POST /spot/countdown_cancel_all: Gate's dead-man switch, ``timeout`` seconds (0 disarms, else >= 5),
+        for one ``currency_pair`` or every pair; answers the ``triggerTime`` in ms (0 when disarmed)."""
+        try:
+            body = msgspec.json.decode(raw) if raw else {}
+            timeout = int(body["timeout"])
+        except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+            raise GateError("INVALID_PARAM_VALUE", "invalid argument: timeout") from None
+        if timeout < 0 or 0 < timeout < 5:
+            raise GateError("INVALID_PARAM_VALUE", "invalid argument: timeout must be 0 or at least 5 seconds")
+        pair = body.get("currency_pair")
+        symbol = self.p.inst(pair).symbol if pair else None
+        trigger = self.timers.arm(api_key, timeout, symbol)
+        return web.json_response({"triggerTime": trigger or 0})
+
     async def list_orders(self, request: web.Request, api_key: str, _: bytes) -> web.Response:
         inst = self.p.inst(request.query.get("currency_pair"))
         status = request.query.get("status", "open")
@@ -250,12 +282,13 @@ class GatePrivateRest:
         pair = request.query.get("currency_pair")
         symbol = self.p.inst(pair).symbol if pair else None
         order_id = request.query.get("order_id")
+        start = _int_param(request, "from", 0, 0, 2**40)
+        end = _int_param(request, "to", 0, 0, 2**40)
         account = self.ctx.engine.account(api_key)
-        fills = [
-            f
-            for f in reversed(account.fills)
-            if (symbol is None or f.symbol == symbol) and (order_id is None or str(f.order_id) == order_id)
-        ][: _int_param(request, "limit", 100, 1, 1000)]
+        window = account.trades(symbol, None, start * 1000 if start else None, end * 1000 + 999 if end else None)
+        fills = [f for f in reversed(window) if order_id is None or str(f.order_id) == order_id][
+            : _int_param(request, "limit", 100, 1, 1000)
+        ]
         user = user_id(api_key)
         return web.json_response(
             [self.p.user_trade(f, order_text(account.orders.get(f.order_id)), user) for f in fills]

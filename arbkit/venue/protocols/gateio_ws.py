@@ -122,6 +122,7 @@ class GateStream:
         if subscribe:
             conn.topics.add(topic)
             conn.state[topic] = None if not pairs or "!all" in pairs else pairs
+            conn.state["private"] = True
         else:
             conn.topics.discard(topic)
         await conn.send(_answer(data))

@@ -9,7 +9,7 @@ from typing import Any
 
 from arbkit.structs import OrderStatus, Side
 from arbkit.venue.book import BookSnapshot
-from arbkit.venue.engine import VenueOrder
+from arbkit.venue.engine import Fill, VenueOrder
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.market import PublicTrade
 
@@ -28,6 +28,7 @@ __all__ = [
     "pair_ids",
     "ticker",
     "to_txid",
+    "trade_info",
 ]
 
 # unified asset -> (Kraken asset id, altname)
@@ -210,6 +211,29 @@ def order_info(inst: Instrument, order: VenueOrder, trade_ids: list[str] | None 
     if trade_ids is not None:
         out["trades"] = trade_ids
     return out
+
+
+def trade_info(inst: Instrument, fill: Fill, order_txid: str) -> dict[str, Any]:
+    """One fill as ``TradesHistory`` returns it (keyed by its trade txid); ``fee`` is in the quote currency, as
+    Kraken charges it, so a base-currency fee is converted at the fill price."""
+    fee = fill.fee * fill.price if fill.fee_asset == inst.base else fill.fee
+    return {
+        "ordertxid": order_txid,
+        "postxid": to_txid("T", fill.trade_id + (1 << 40)),
+        "pair": pair_ids(inst)[0],
+        "time": fill.timestamp / 1000.0,
+        "type": fill.side.value,
+        "ordertype": "limit",
+        "price": fixed(fill.price, inst.price_decimals),
+        "cost": fixed(fill.quote_qty, 8),
+        "fee": fixed(fee, 8),
+        "vol": fixed(fill.qty, 8),
+        "margin": "0.00000",
+        "leverage": "0",
+        "misc": "",
+        "trade_id": fill.trade_id,
+        "maker": fill.maker,
+    }
 
 
 def execution(inst: Instrument, order: VenueOrder, exec_type: str) -> dict[str, Any]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from arbkit.structs import OrderType, Side, TimeInForce
-from arbkit.venue.engine import ErrorKind, VenueError, VenueOrder
+from arbkit.venue.cancel_timers import CancelTimers
+from arbkit.venue.engine import ErrorKind, Fill, VenueError, VenueOrder
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.protocols import ExchangeContext
 from arbkit.venue.protocols.kraken_auth import NonceWindow, WsTokens, rest_signature
@@ -30,6 +32,7 @@ from arbkit.venue.protocols.kraken_payloads import (
     pair_ids,
     ticker,
     to_txid,
+    trade_info,
 )
 
 __all__ = ["KrakenPrivateRest", "KrakenPublicRest"]
@@ -45,7 +48,10 @@ _ERRORS: dict[ErrorKind, str] = {
     ErrorKind.INVALID: "EGeneral:Invalid arguments",
     ErrorKind.WOULD_TAKE: "EOrder:Post only order",
     ErrorKind.DUPLICATE_ORDER: "EGeneral:Invalid arguments:cl_ord_id",
+    ErrorKind.RATE_LIMIT: "EOrder:Rate limit exceeded",
 }
+MAX_DEADLINE_S = 60.0  # Kraken accepts an AddOrder deadline at most 60 s ahead
+MAX_CANCEL_AFTER_S = 86400  # CancelAllOrdersAfter timeout ceiling
 
 
 def _reply(result: Any = None, error: str | None = None) -> web.Response:
@@ -169,6 +175,7 @@ class KrakenPrivateRest:
     def __init__(self, ctx: ExchangeContext, pairs: KrakenPairs, tokens: WsTokens) -> None:
         self.ctx, self.pairs, self.tokens = ctx, pairs, tokens
         self.nonces = NonceWindow()
+        self.timers = CancelTimers(ctx.engine)
 
     def routes(self) -> list[web.RouteDef]:
         private = {
@@ -179,10 +186,15 @@ class KrakenPrivateRest:
             "QueryOrders": self.query_orders,
             "OpenOrders": self.open_orders,
             "ClosedOrders": self.closed_orders,
+            "TradesHistory": self.trades_history,
+            "CancelAll": self.cancel_all,
+            "CancelAllOrdersAfter": self.cancel_all_after,
             "TradeVolume": self.trade_volume,
             "GetWebSocketsToken": self.ws_token,
         }
-        return [web.post(f"/0/private/{name}", self._handler(fn)) for name, fn in private.items()]
+        routes = {name: self._handler(fn) for name, fn in private.items()}
+        routes["AddOrder"] = self.ctx.engine.faults.entry(routes["AddOrder"])
+        return [web.post(f"/0/private/{name}", handler) for name, handler in routes.items()]
 
     def _handler(self, fn: Callable[[str, dict[str, str]], Any]) -> Any:
         async def handler(request: web.Request) -> web.Response:
@@ -232,7 +244,10 @@ class KrakenPrivateRest:
             raise KrakenError("EGeneral:Invalid arguments:timeinforce")
         quote = kind == "market" and side == "buy" and "viqc" in flags
         desc = descr_text(inst, side, volume, kind, price)
-        if params.get("validate") in ("true", "True", "1"):
+        _check_deadline(params.get("deadline"))
+        if params.get("validate") in ("true", "True", "1"):  # every check, nothing placed
+            qty, quote_qty = (None, volume) if quote else (volume, None)
+            self.ctx.engine.check(api_key, inst.symbol, Side(side), OrderType(kind), qty, price, quote_qty)
             return {"descr": {"order": desc}}
         order = self.ctx.engine.place(
             api_key,
@@ -282,12 +297,51 @@ class KrakenPrivateRest:
         return out
 
     def open_orders(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
-        orders = self.ctx.engine.open_orders(api_key)
+        orders = [o for o in self.ctx.engine.open_orders(api_key) if _ref_matches(o, params)]
         return {"open": {to_txid("O", o.order_id): self._info(o) for o in orders}}
 
     def closed_orders(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
-        done = [o for o in self.ctx.engine.account(api_key).orders.values() if not o.is_open]
+        start, end = _time_bound(params, "start"), _time_bound(params, "end")
+        done = [
+            o
+            for o in reversed(self.ctx.engine.account(api_key).orders.values())
+            if not o.is_open
+            and _ref_matches(o, params)
+            and (start is None or o.updated > start)
+            and (end is None or o.updated <= end)
+        ]
         return {"closed": {to_txid("O", o.order_id): self._info(o) for o in done}, "count": len(done)}
+
+    def trades_history(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
+        """TradesHistory: the account's fills, newest first, 50 per page (``ofs``), ``start`` exclusive and ``end``
+        inclusive (unix seconds)."""
+        start, end = _time_bound(params, "start"), _time_bound(params, "end")
+        account = self.ctx.engine.account(api_key)
+        fills: list[Fill] = [
+            f
+            for f in reversed(account.fills)
+            if (start is None or f.timestamp > start) and (end is None or f.timestamp <= end)
+        ]
+        offset = int(params.get("ofs") or 0)
+        page = fills[offset : offset + 50]
+        trades = {
+            to_txid("T", f.trade_id): trade_info(self.ctx.instruments[f.symbol], f, to_txid("O", f.order_id))
+            for f in page
+        }
+        return {"trades": trades, "count": len(fills)}
+
+    def cancel_all(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
+        """CancelAll: every open order of the account, on every pair."""
+        return {"count": len(self.ctx.engine.cancel_all(api_key))}
+
+    def cancel_all_after(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
+        """CancelAllOrdersAfter: (re)arm the dead-man switch for ``timeout`` seconds; 0 disarms it."""
+        raw = params.get("timeout", "")
+        if not raw.isdigit() or int(raw) > MAX_CANCEL_AFTER_S:
+            raise KrakenError("EGeneral:Invalid arguments:timeout")
+        now = time.time() * 1000
+        trigger = self.timers.arm(api_key, int(raw))
+        return {"currentTime": _rfc3339(now), "triggerTime": "0" if trigger is None else _rfc3339(trigger)}
 
     def trade_volume(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
         self.ctx.engine.account(api_key)
@@ -301,3 +355,42 @@ class KrakenPrivateRest:
 
     def ws_token(self, api_key: str, params: dict[str, str]) -> dict[str, Any]:
         return {"token": self.tokens.issue(api_key), "expires": 900}
+
+
+def _rfc3339(ms: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000.0))
+
+
+def _time_bound(params: dict[str, str], key: str) -> float | None:
+    """A ``start``/``end`` bound in epoch ms from Kraken's unix seconds (fractions allowed); None when absent."""
+    raw = params.get(key)
+    if not raw:
+        return None
+    try:
+        return float(raw) * 1000.0
+    except ValueError:
+        raise KrakenError(f"EGeneral:Invalid arguments:{key}") from None
+
+
+def _ref_matches(order: VenueOrder, params: dict[str, str]) -> bool:
+    """The ``cl_ord_id`` / ``userref`` filters of OpenOrders and ClosedOrders."""
+    for key in ("cl_ord_id", "userref"):
+        wanted = params.get(key)
+        if wanted and order.client_order_id != wanted:
+            return False
+    return True
+
+
+def _check_deadline(raw: str | None) -> None:
+    """AddOrder's ``deadline`` (RFC3339): the engine refuses an order it would act on after it; at most 60 s ahead."""
+    if raw is None:
+        return
+    try:
+        deadline = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise KrakenError("EGeneral:Invalid arguments:deadline") from None
+    now = time.time()
+    if deadline > now + MAX_DEADLINE_S:
+        raise KrakenError("EGeneral:Invalid arguments:deadline")
+    if now > deadline:
+        raise KrakenError("EOrder:Deadline elapsed")

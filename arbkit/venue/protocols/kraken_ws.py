@@ -145,6 +145,7 @@ class KrakenStream:
             return
         await conn.send(_ack(method, req_id, {"channel": channel, "snapshot": True}))
         conn.topics.add(f"{channel}:{api_key}")
+        conn.state["private"] = True
         if channel == "executions":
             orders = self.ctx.engine.open_orders(api_key) if params.get("snap_orders", True) else []
             data = [self._execution(o, "new") for o in orders]

@@ -86,7 +86,10 @@ class MexcProtocol:
             web.get("/api/v1/contract/detail", public(lambda p, k: {"success": True, "code": 0, "data": []})),
             web.get("/api/v3/account", signed(priv.account)),
             web.get("/api/v3/tradeFee", signed(priv.trade_fee)),
-            web.post("/api/v3/order", signed(priv.create)),
+            web.post("/api/v3/order", self.ctx.engine.faults.entry(signed(priv.create))),
+            web.post("/api/v3/order/test", signed(priv.test_order)),
+            web.delete("/api/v3/openOrders", signed(priv.cancel_open_orders)),
+            web.get("/api/v3/myTrades", signed(priv.my_trades)),
             web.delete("/api/v3/order", signed(priv.cancel)),
             web.get("/api/v3/order", signed(priv.get_order)),
             web.get("/api/v3/openOrders", signed(priv.open_orders)),
@@ -136,6 +139,7 @@ class MexcProtocol:
                 await conn.ws.close()
                 return
             conn.state["api_key"] = api_key
+            conn.state["private"] = True
 
         return await self.ctx.hub.serve(request, self._on_message, on_open)
 

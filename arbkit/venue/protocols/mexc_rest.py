@@ -113,24 +113,34 @@ class MexcPrivateRest:
         data = {"makerCommission": inst.maker_fee, "takerCommission": inst.taker_fee}
         return {"data": data, "code": 0, "msg": "success", "timestamp": ms()}
 
-    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+    def _order_args(self, params: dict[str, str]) -> tuple[Instrument, str, str, dict[str, Any]]:
+        """The instrument, wire type, wire side and engine arguments of a new order (POST order and order/test)."""
         inst = instrument_of(self.names, params)
         kind, side = params.get("type", "").upper(), params.get("side", "").upper()
         if kind not in TYPES or side not in ("BUY", "SELL"):
             raise Reject(-1128, "Combination of optional parameters invalid.")
         order_type, tif, post_only = TYPES[kind]
-        order = self.ctx.engine.place(
-            api_key,
-            inst.symbol,
-            Side.BUY if side == "BUY" else Side.SELL,
-            order_type,
-            quantity=number(params, "quantity"),
-            price=number(params, "price"),
-            time_in_force=tif,
-            quote_quantity=number(params, "quoteOrderQty"),
-            client_order_id=params.get("newClientOrderId"),
-            post_only=post_only,
-        )
+        args = {
+            "side": Side.BUY if side == "BUY" else Side.SELL,
+            "type": order_type,
+            "quantity": number(params, "quantity"),
+            "price": number(params, "price"),
+            "quote_quantity": number(params, "quoteOrderQty"),
+        }
+        extra = {"time_in_force": tif, "client_order_id": params.get("newClientOrderId"), "post_only": post_only}
+        return inst, kind, side, {**args, **extra}
+
+    def test_order(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        """POST /api/v3/order/test: every check of a new order, nothing placed; MEXC answers ``{}``."""
+        inst, _, _, args = self._order_args(params)
+        for key in ("time_in_force", "client_order_id", "post_only"):
+            args.pop(key)
+        self.ctx.engine.check(api_key, inst.symbol, **args)
+        return {}
+
+    def create(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
+        inst, kind, side, args = self._order_args(params)
+        order = self.ctx.engine.place(api_key, inst.symbol, **args)
         pd, qd = inst.price_decimals, inst.qty_decimals
         # MEXC acknowledges a new order without its status or fills: ask GET /api/v3/order for those.
         return {
@@ -157,6 +167,43 @@ class MexcPrivateRest:
         inst, oid, cid = self._find(params)
         order = self.ctx.engine.get_order(api_key, inst.symbol, oid, cid)
         return order_json(self.names.wire[inst.symbol], order, inst)
+
+    def cancel_open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
+        """DELETE /api/v3/openOrders: cancel every open order of the (comma-separated, at most 5) symbols."""
+        wires = [w for w in params.get("symbol", "").split(",") if w]
+        if not wires or len(wires) > 5:
+            raise Reject(-1121, "Invalid symbol.")
+        out: list[dict[str, Any]] = []
+        for wire in wires:
+            inst = instrument_of(self.names, {"symbol": wire})
+            for order in self.ctx.engine.cancel_all(api_key, inst.symbol):
+                body = order_json(self.names.wire[inst.symbol], order, inst)
+                out.append({"origClientOrderId": order.client_order_id, **body})
+        return out
+
+    def my_trades(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
+        """GET /api/v3/myTrades: the account's fills of ``symbol`` (by order, time window), at most 100."""
+        inst = instrument_of(self.names, params)
+        oid, start, end = params.get("orderId"), number(params, "startTime"), number(params, "endTime")
+        limit = max(1, min(int(number(params, "limit") or 100), 100))
+        account = self.ctx.engine.account(api_key)
+        fills = account.trades(
+            inst.symbol,
+            int(oid) if oid and oid.isdigit() else (-1 if oid else None),
+            None if start is None else int(start),
+            None if end is None else int(end),
+        )
+        fills = fills[:limit] if start is not None and end is None else fills[-limit:]
+        pd, qd = inst.price_decimals, inst.qty_decimals
+        wire = self.names.wire[inst.symbol]
+        return [
+            {"symbol": wire, "id": str(f.trade_id), "orderId": str(f.order_id), "orderListId": -1,
+             "price": fmt(f.price, pd), "qty": fmt(f.qty, qd), "quoteQty": fmt(f.quote_qty),
+             "commission": fmt(f.fee), "commissionAsset": f.fee_asset, "time": f.timestamp,
+             "isBuyer": f.side is Side.BUY, "isMaker": f.maker, "isBestMatch": True, "isSelfTrade": False,
+             "clientOrderId": account.orders[f.order_id].client_order_id}
+            for f in fills
+        ]  # fmt: skip
 
     def open_orders(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
         symbol = instrument_of(self.names, params).symbol if "symbol" in params else None

@@ -54,6 +54,7 @@ _ERRORS: dict[ErrorKind, tuple[int, str]] = {
     ErrorKind.INVALID: (-1128, "Combination of optional parameters invalid."),
     ErrorKind.WOULD_TAKE: (30041, "current order type can not place order"),
     ErrorKind.DUPLICATE_ORDER: (603, "Repeated request"),
+    ErrorKind.RATE_LIMIT: (429, "Too Many Requests"),
 }
 _REST_STATUS = {
     OrderStatus.OPEN: "NEW",
@@ -75,7 +76,7 @@ WS_STATUS = {OrderStatus.OPEN: 1, OrderStatus.FILLED: 2, OrderStatus.PARTIALLY_F
 def reject_of(exc: VenueError, request: web.Request) -> Reject:
     """The MEXC answer to an engine refusal: its code, with the engine's reason appended."""
     code, msg = _ERRORS.get(exc.kind, (-1128, "Combination of optional parameters invalid."))
-    return Reject(code, f"{msg} ({exc.message})")
+    return Reject(code, f"{msg} ({exc.message})", 429 if exc.kind is ErrorKind.RATE_LIMIT else 400)
 
 
 def _invalid_number(key: str) -> Reject:
