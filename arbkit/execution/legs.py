@@ -2,7 +2,7 @@
 
 ``send_leg(backend, journal, row, symbol, timeout_s)`` takes an order already written to the journal (status
 ``pending``), sends it, and returns a ``LegResult`` whose order is final. The path after an unclear outcome
-(timeout, dropped acknowledgement, network error) is: look the client id up (repeatedly, over one more timeout,
+(timeout, dropped acknowledgement, network error) is: look the client id up (repeatedly, over two more timeouts,
 so an order the exchange acts on late is still found); if it is found and still open, cancel it and query again;
 if the exchange never received it the leg is UNFILLED (``missing``); if the lookups themselves fail the leg stays
 UNKNOWN. Nothing is ever resent here.
@@ -32,7 +32,7 @@ __all__ = ["LOOKUPS", "LegResult", "fee_in_quote", "recover_order", "send_leg"]
 
 log = logging.getLogger(__name__)
 
-LOOKUPS = 4  # lookups by client id after an unclear outcome, spread over one more leg timeout
+LOOKUPS = 5  # lookups by client id after an unclear outcome, half a leg timeout apart (two timeouts in all)
 DEFINITE = (InvalidOrderError, InsufficientFundsError, AuthenticationError, RateLimitError)
 
 
@@ -115,7 +115,7 @@ async def _resolve(
                     found = await backend.find_order(symbol, row.client_order_id) or found
                 return _record(journal, row, found, taker_fee, now_ms())
         if attempt + 1 < LOOKUPS:
-            await asyncio.sleep(timeout_s / (LOOKUPS - 1))
+            await asyncio.sleep(timeout_s / 2)
     if failures == LOOKUPS:  # never got an answer: the position cannot be known
         final = journal.update_order(row.client_order_id, status="unknown", updated_ms=now_ms())
         return LegResult(final, LegOutcome.UNKNOWN)

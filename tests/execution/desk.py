@@ -51,7 +51,17 @@ class Desk:
         api_key = self.venue.credentials(name)[0]
         self.venue.engine(name).account(api_key).balance(asset).free = 0.0
 
-    def leg_plan(self, buy: LegOutcome, sell: LegOutcome, quantity: float = 0.002) -> ExecutionPlan:
+    def leg_plan(
+        self, buy: LegOutcome, sell: LegOutcome, quantity: float = 0.002, unknown: LegOutcome = LegOutcome.FILLED
+    ) -> ExecutionPlan:
+        """A plan whose legs end as asked; an UNKNOWN leg is an order that ends ``unknown`` on the venue but whose
+        acknowledgement the venue drops (connection reset)."""
+        if buy is LegOutcome.UNKNOWN:
+            self.venue.drop_next_ack(BUY, "reset")
+            buy = unknown
+        if sell is LegOutcome.UNKNOWN:
+            self.venue.drop_next_ack(SELL, "reset")
+            sell = unknown
         buy_book = self.venue.book(BUY, str(BTC))
         sell_book = self.venue.book(SELL, str(BTC))
         if buy is LegOutcome.PARTIAL:
