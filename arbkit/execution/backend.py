@@ -61,9 +61,10 @@ class PrivateBackend:
     """A ``CompositePrivateSpotExchange`` as an ``OrderBackend``; uses the composite's own client-id lookup,
     cancel-all and dead-man methods where it has them."""
 
-    def __init__(self, private: Any) -> None:
+    def __init__(self, private: Any, symbols: list[Symbol] | None = None) -> None:
         self.private = private
         self.name: str = private.name
+        self.symbols = list(symbols or [])  # open orders are fetched per symbol when known (cheaper on Binance)
 
     async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order:
         return await self.private.place_limit_order(symbol, side, quantity, price, TimeInForce.IOC, client_id)
@@ -100,7 +101,13 @@ class PrivateBackend:
             pass
 
     async def open_orders(self) -> list[Order]:
-        return await self.private.get_open_orders()
+        if not self.symbols:
+            client = getattr(getattr(self.private.rest, "ccxt", None), "client", None)
+            if client is not None:  # every symbol at once is asked for on purpose here
+                client.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
+            return await self.private.get_open_orders()
+        found = await asyncio.gather(*(self.private.get_open_orders(s) for s in self.symbols))
+        return [o for orders in found for o in orders]
 
     async def cancel_all(self) -> int:
         native = getattr(self.private, "cancel_all_orders", None)
@@ -113,10 +120,18 @@ class PrivateBackend:
 
     async def arm_dead_man(self, seconds: int) -> bool:
         native = getattr(self.private, "arm_dead_man_switch", None)
-        if native is None:
+        if native is not None:
+            return (await native(seconds)) is not False
+        handle = self.private.rest.ccxt
+        client = handle.client
+        if client.has.get("cancelAllOrdersAfter"):  # ccxt's unified call (Kraken CancelAllOrdersAfter)
+            call = client.cancel_all_orders_after(seconds * 1000)
+        elif self.name == "gateio":  # Gate.io countdown_cancel_all through ccxt's implicit endpoint
+            call = client.private_spot_post_countdown_cancel_all({"timeout": seconds})
+        else:
             return False
-        result = await native(seconds)
-        return result is not False
+        await handle.call(f"dead-man switch {seconds}s", call)
+        return True
 
     def balances(self) -> dict[str, AssetBalance]:
         return self.private.get_balances()
@@ -126,4 +141,9 @@ class PrivateBackend:
 
     @property
     def stream_up(self) -> bool:
-        return bool(self.private.is_connected)
+        """The private stream's tasks run and ccxt holds an open websocket for them."""
+        if not self.private.is_connected:
+            return False
+        rest = getattr(self.private, "rest", None)
+        clients = getattr(getattr(getattr(rest, "ccxt", None), "client", None), "clients", None) or {}
+        return any(c.connection is not None and not getattr(c.connection, "closed", False) for c in clients.values())

@@ -87,6 +87,7 @@ class Executor:
         self._last: dict[str, int] = {}
         self._ids = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.lock = asyncio.Lock()  # one execution at a time; reconciliation runs between executions
         self._run = _base36(start)
 
     # ------------------------------------------------------------------ state
@@ -131,6 +132,10 @@ class Executor:
     # ------------------------------------------------------------------ one execution
     async def execute(self, plan: ExecutionPlan, market: MarketContext) -> ExecutionReport:
         """Gate, journal and run one execution to FLAT, HEDGED or STUCK (dry run: to FLAT without sending)."""
+        async with self.lock:
+            return await self._execute(plan, market)
+
+    async def _execute(self, plan: ExecutionPlan, market: MarketContext) -> ExecutionReport:
         at = now_ms()
         decision = self.gate(plan, market, at)
         if not decision.allowed:
@@ -193,7 +198,7 @@ class Executor:
             if action.kind is ActionKind.STUCK:
                 report = self._close(eid, ExecState.STUCK, action.reason, rows)
                 self.stuck_assets.add(base)
-                await self._alarm("stuck", f"execution {eid} STUCK ({action.reason}); {base} halted")
+                await self.raise_alarm("stuck", f"execution {eid} STUCK ({action.reason}); {base} halted")
                 return report
             assert action.side is not None
             row = self._hedge_row(eid, plan, action.kind, action.exchange, action.side, action.quantity, rows, attempts)
@@ -213,14 +218,15 @@ class Executor:
         self.reports.append(report)
         log.info("execution %s %s: %s (pnl %.6g)", eid, state, reason, pnl)
         daily = self.daily_pnl()
-        if daily <= -self.config.daily_loss_limit and self.state is TradingState.ACTIVE:
+        if daily < 0 and daily <= -self.config.daily_loss_limit and self.state is TradingState.ACTIVE:
             reason = f"daily P&L {daily:.6g} reached daily_loss_limit {self.config.daily_loss_limit:g}"
-            task = asyncio.get_running_loop().create_task(self._alarm("daily_loss", reason))
+            task = asyncio.get_running_loop().create_task(self.raise_alarm("daily_loss", reason))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return report
 
-    async def _alarm(self, kind: str, reason: str) -> None:
+    async def raise_alarm(self, kind: str, reason: str) -> None:
+        """Tell every registered alarm (the kill switch) that ``kind`` happened."""
         log.error("%s: %s", kind, reason)
         for alarm in list(self.alarms):
             result = alarm(kind, reason)

@@ -99,7 +99,7 @@ def _check_stuck(plan: ExecutionPlan, inp: RiskInputs, cfg: ExecutionConfig) -> 
 
 
 def _check_daily_loss(plan: ExecutionPlan, inp: RiskInputs, cfg: ExecutionConfig) -> RiskDecision | None:
-    if inp.daily_pnl <= -cfg.daily_loss_limit:
+    if inp.daily_pnl < 0 and inp.daily_pnl <= -cfg.daily_loss_limit:
         return _deny(
             RiskReason.DAILY_LOSS, f"daily P&L {inp.daily_pnl:.6g} reached the loss limit {cfg.daily_loss_limit:g}"
         )

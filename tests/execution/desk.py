@@ -98,12 +98,14 @@ def _price(outcome: LegOutcome, same: list, other: list, quantity: float) -> flo
 
 
 @contextlib.asynccontextmanager
-async def desk(tmp_path: Path, dry_run: bool = False, **limits) -> AsyncIterator[Desk]:
-    async with LocalVenue(exchanges=[BUY, SELL], seed=11, update_interval=0.02) as venue:
+async def desk(
+    tmp_path: Path, dry_run: bool = False, exchanges: tuple[str, ...] = (BUY, SELL), **limits
+) -> AsyncIterator[Desk]:
+    async with LocalVenue(exchanges=list(exchanges), seed=11, update_interval=0.02) as venue:
         venue.pause()
         privates = {}
         try:
-            for name in (BUY, SELL):
+            for name in exchanges:
                 private = factory.get_composite_implementation(venue.exchange_config(name), is_private=True)
                 privates[name] = await private.init()
             journal = Journal(tmp_path / "journal.sqlite")

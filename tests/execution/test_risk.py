@@ -133,3 +133,9 @@ def test_token_bucket_reserve_goes_into_debt_and_says_how_long_to_wait():
     assert bucket.reserve(0) == pytest.approx(0.25)
     assert bucket.reserve(0) == pytest.approx(0.5)
     assert not bucket.take(100)
+
+
+def test_daily_loss_limit_zero_allows_no_loss_but_trades_at_zero():
+    cfg = parse_execution_config({"daily_loss_limit": 0})
+    assert reason(cfg=cfg, daily_pnl=0.0) is None
+    assert reason(cfg=cfg, daily_pnl=-0.01) is RiskReason.DAILY_LOSS
