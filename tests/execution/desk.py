@@ -1,6 +1,6 @@
 """A trading desk on the local venue for the executor tests: a paused venue, private composites as back-ends,
 a journal and an executor; plus ``leg_plan`` which prices each leg so the venue's own matching gives the wanted
-outcome (filled, partly filled, unfilled; rejected by draining the account on the venue)."""
+outcome (filled, partly filled, unfilled), or has the venue refuse it (rejected) or lose its answer (unknown)."""
 
 from __future__ import annotations
 
@@ -46,11 +46,6 @@ class Desk:
             health[name] = BookHealth(name, BTC, BookState.LIVE, snap.seq, 5.0, 1, 1.0, 0, 0, 0, 0)
         return MarketContext(self.infos[BUY], self.infos[SELL], mids, health)
 
-    def drain(self, name: str, asset: str) -> None:
-        """Empty an asset on the venue account behind the composite's back: the venue will refuse the order."""
-        api_key = self.venue.credentials(name)[0]
-        self.venue.engine(name).account(api_key).balance(asset).free = 0.0
-
     def leg_plan(
         self, buy: LegOutcome, sell: LegOutcome, quantity: float = 0.002, unknown: LegOutcome = LegOutcome.FILLED
     ) -> ExecutionPlan:
@@ -71,9 +66,9 @@ class Desk:
         buy_price = _price(buy, buy_book.asks, buy_book.bids, quantity)
         sell_price = _price(sell, sell_book.bids, sell_book.asks, quantity)
         if buy is LegOutcome.REJECTED:
-            self.drain(BUY, "USDT")
+            self.venue.reject_next_order(BUY, "insufficient_funds")
         if sell is LegOutcome.REJECTED:
-            self.drain(SELL, "BTC")
+            self.venue.reject_next_order(SELL, "insufficient_funds")
         return ExecutionPlan(
             pair_id="btc_usdt", symbol=BTC, buy_exchange=BUY, sell_exchange=SELL, quantity=quantity,
             buy_price=buy_price, sell_price=sell_price, buy_vwap=buy_price, sell_vwap=sell_price,
