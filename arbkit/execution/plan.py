@@ -50,16 +50,28 @@ class ExecutionPlan(msgspec.Struct, frozen=True, kw_only=True):
         return self.quantity * self.sell_price
 
 
-def worst_prices(opportunity: Opportunity, asks: list[Level], bids: list[Level]) -> tuple[float, float]:
-    """The deepest ask the buy leg touches and the deepest bid the sell leg touches, from the evaluator's level
-    counts; the evaluator's own ``buy_worst_price`` / ``sell_worst_price`` win when it carries them."""
-    buy = getattr(opportunity, "buy_worst_price", None)
-    sell = getattr(opportunity, "sell_worst_price", None)
-    if buy is None:
-        buy = asks[max(min(opportunity.buy_levels, len(asks)) - 1, 0)][0]
-    if sell is None:
-        sell = bids[max(min(opportunity.sell_levels, len(bids)) - 1, 0)][0]
-    return float(buy), float(sell)
+def worst_prices(
+    opportunity: Opportunity, asks: list[Level], bids: list[Level], quantity: float | None = None
+) -> tuple[float, float]:
+    """The deepest ask the buy leg touches and the deepest bid the sell leg touches for ``quantity`` (default:
+    the opportunity's). At the evaluator's own size its ``buy_worst_price`` / ``sell_worst_price`` win when it
+    carries them; otherwise the levels are walked."""
+    qty = opportunity.quantity if quantity is None else quantity
+    buy = sell = None
+    if qty == opportunity.quantity:
+        buy = getattr(opportunity, "buy_worst_price", None)
+        sell = getattr(opportunity, "sell_worst_price", None)
+    return (_touched(asks, qty) if buy is None else float(buy)), (_touched(bids, qty) if sell is None else float(sell))
+
+
+def _touched(levels: list[Level], quantity: float) -> float:
+    """Price of the deepest level that taking ``quantity`` reaches (the last level if the book is too thin)."""
+    total = 0.0
+    for price, size in levels:
+        total += size
+        if total >= quantity * (1.0 - 1e-12):
+            return float(price)
+    return float(levels[-1][0])
 
 
 def _decimals(tick: float) -> int:
@@ -71,7 +83,8 @@ def round_to_tick(price: float, tick: float, up: bool) -> float:
     if tick <= 0:
         return price
     units = price / tick
-    steps = math.ceil(units - 1e-9) if up else math.floor(units + 1e-9)
+    eps = max(1e-9, abs(units) * 1e-13)  # float error grows with the number of ticks
+    steps = math.ceil(units - eps) if up else math.floor(units + eps)
     return round(steps * tick, _decimals(tick))
 
 
@@ -89,9 +102,27 @@ def build_plan(
     buy_info: SymbolInfo,
     sell_info: SymbolInfo,
     max_slippage_bps: float,
+    max_notional: float | None = None,
 ) -> ExecutionPlan:
-    """IOC limits at the worst price touched, widened by ``max_slippage_bps`` and kept on each venue's tick grid."""
-    buy_worst, sell_worst = worst_prices(opportunity, asks, bids)
+    """IOC limits at the worst price touched, widened by ``max_slippage_bps`` and kept on each venue's tick grid.
+    The quantity is the evaluator's, capped (on the common step) so each leg's limit notional stays within
+    ``max_notional``: by the evaluator's concavity a smaller size is still profitable."""
+    step = common_step(buy_info.step_size, sell_info.step_size)
+    quantity = opportunity.quantity
+    if max_notional is not None:
+        for _ in range(3):  # the cap moves the worst price, which moves the cap: settles in a step or two
+            buy_worst, sell_worst = worst_prices(opportunity, asks, bids, quantity)
+            limit = collar_price(Side.BUY, buy_worst, max_slippage_bps, buy_info.tick_size)
+            top = max(limit, buy_worst, bids[0][0])  # the highest price either leg's notional is counted at
+            if quantity * top <= max_notional:
+                break
+            quantity = _floor(max_notional / top, step)
+    buy_worst, sell_worst = worst_prices(opportunity, asks, bids, quantity)
+    buy_vwap, sell_vwap = opportunity.buy_vwap, opportunity.sell_vwap
+    profit = opportunity.profit_quote
+    if quantity != opportunity.quantity:  # capped: the plan's own VWAPs and profit at its size
+        buy_vwap, sell_vwap = _vwap(asks, quantity), _vwap(bids, quantity)
+        profit = quantity * (sell_vwap * (1.0 - opportunity.sell_fee) - buy_vwap * (1.0 + opportunity.buy_fee))
     buy_price = max(collar_price(Side.BUY, buy_worst, max_slippage_bps, buy_info.tick_size), buy_worst)
     sell_price = min(collar_price(Side.SELL, sell_worst, max_slippage_bps, sell_info.tick_size), sell_worst)
     return ExecutionPlan(
@@ -99,18 +130,35 @@ def build_plan(
         symbol=opportunity.symbol,
         buy_exchange=opportunity.buy_exchange,
         sell_exchange=opportunity.sell_exchange,
-        quantity=opportunity.quantity,
+        quantity=quantity,
         buy_price=buy_price,
         sell_price=sell_price,
-        buy_vwap=opportunity.buy_vwap,
-        sell_vwap=opportunity.sell_vwap,
+        buy_vwap=buy_vwap,
+        sell_vwap=sell_vwap,
         buy_worst=buy_worst,
         sell_worst=sell_worst,
         buy_fee=opportunity.buy_fee,
         sell_fee=opportunity.sell_fee,
-        expected_profit=opportunity.profit_quote,
+        expected_profit=profit,
         opportunity_ms=opportunity.timestamp_ms,
         buy_tick=buy_info.tick_size,
         sell_tick=sell_info.tick_size,
-        step=common_step(buy_info.step_size, sell_info.step_size),
+        step=step,
     )
+
+
+def _vwap(levels: list[Level], quantity: float) -> float:
+    value, left = 0.0, quantity
+    for price, size in levels:
+        take = min(size, left)
+        value += price * take
+        left -= take
+        if left <= 1e-15:
+            break
+    return value / (quantity - max(left, 0.0)) if quantity > left else float(levels[0][0])
+
+
+def _floor(quantity: float, step: float) -> float:
+    if step <= 0:
+        return quantity
+    return round(math.floor(quantity / step + 1e-9) * step, 12)

@@ -1,5 +1,5 @@
 """Reconciliation: the journal against each venue's open orders and balances. A mismatch is one line saying what
-differs; the caller halts on it (``Reconciler.run`` trips the kill switch; ``arbkit run`` refuses to start).
+differs; the caller halts on it (``Reconciler.check_and_halt`` trips the kill switch; ``arbkit run`` refuses to start).
 
 Pure part: ``compare(...) -> list[str]``. Balances of the traded assets are checked against a baseline taken at
 start plus every fill the journal holds since then; the tolerance per venue and asset is the fees paid there (an
@@ -95,6 +95,10 @@ class Reconciler:
 
     async def start(self) -> list[str]:
         """At start (after resume): open orders must agree; then the current balances become the baseline."""
+        async with self.executor.lock:
+            return await self._start()
+
+    async def _start(self) -> list[str]:
         journal = self.executor.journal
         venue_open, balances = await self._snapshot()
         problems = compare(journal.orders(), venue_open, {}, {}, balances)
@@ -105,11 +109,16 @@ class Reconciler:
         return problems
 
     async def check(self) -> list[str]:
-        """Open orders and balances against the journal since the baseline (call between executions)."""
+        """Open orders and balances against the journal since the baseline, between executions (it waits for the
+        one in flight to end)."""
+        async with self.executor.lock:
+            return await self._check()
+
+    async def _check(self) -> list[str]:
         journal = self.executor.journal
         raw = journal.meta(self.BASELINE_KEY)
         if raw is None:
-            return await self.start()
+            return await self._start()
         base = json.loads(raw)
         fills = journal.fills()[int(base["fills"]) :]
         symbols = {r.client_order_id: tuple(r.symbol.split("/")) for r in journal.orders()}
@@ -122,8 +131,7 @@ class Reconciler:
 
     async def check_and_halt(self) -> list[str]:
         """``check()``; on a mismatch trip the executor's alarm (the kill switch) with the first difference."""
-        async with self.executor.lock:
-            problems = await self.check()
+        problems = await self.check()
         if problems:
             reason = problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
             self.executor.journal.event("reconcile", reason)

@@ -61,6 +61,10 @@ async def test_killed_process_resumes_from_the_journal(tmp_path, buy, sell, cras
         for name in (BUY, SELL):  # never a duplicate: one venue order per journaled client id that reached it
             ids = venue_ids(d, name)
             assert len(ids) == len(set(ids))
-            sent = [r.client_order_id for r in journal.orders() if r.exchange == name and r.status not in ("rejected", "missing")]
+            sent = [
+                r.client_order_id
+                for r in journal.orders()
+                if r.exchange == name and r.status not in ("rejected", "missing")
+            ]
             assert sorted(ids) == sorted(sent)
         journal.close()
