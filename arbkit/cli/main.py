@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--depth", type=int, default=20, help="book levels recorded per side (default: 20)")
     record.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
 
+    from arbkit.cli.run import add_run_parser
+
+    add_run_parser(sub)
+
     venue = sub.add_parser("venue", help="run the local venue server until Ctrl-C")
     venue.add_argument(
         "--exchanges",
@@ -81,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from arbkit.cli.scan import run_scan
 
             return asyncio.run(run_scan(args))
+        if args.command == "run":
+            from arbkit.cli.run import run_trading
+
+            return asyncio.run(run_trading(args))
         if args.command == "record":
             from arbkit.cli.record import run_record
 

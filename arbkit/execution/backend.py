@@ -11,10 +11,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+import msgspec
+
 from arbkit.errors import OrderNotFoundError
 from arbkit.structs import AssetBalance, Order, Side, Symbol, TimeInForce
 
-__all__ = ["OrderBackend", "PrivateBackend", "client_order_id"]
+__all__ = ["LegFill", "OrderBackend", "PrivateBackend", "client_order_id"]
+
+
+class LegFill(msgspec.Struct, frozen=True):
+    """One fill of an order from the exchange's trade history; the fee in the quote asset."""
+
+    price: float
+    quantity: float
+    fee_quote: float
 
 
 class OrderBackend(Protocol):
@@ -29,6 +39,10 @@ class OrderBackend(Protocol):
         ...
 
     async def get_order(self, symbol: Symbol, order_id: str) -> Order: ...
+
+    async def order_fills(self, symbol: Symbol, order_id: str, since_ms: int) -> list[LegFill]:
+        """The fills of one order from the exchange's trade history (for its true average price and fees)."""
+        ...
 
     async def cancel(self, symbol: Symbol, order_id: str) -> None: ...
 
@@ -93,6 +107,21 @@ class PrivateBackend:
 
     async def get_order(self, symbol: Symbol, order_id: str) -> Order:
         return await self.private.get_order(symbol, order_id)
+
+    async def order_fills(self, symbol: Symbol, order_id: str, since_ms: int) -> list[LegFill]:
+        handle = self.private.rest.ccxt
+        raw = await handle.call(
+            f"trades of order {order_id} {symbol}", handle.client.fetch_my_trades(str(symbol), since_ms)
+        )
+        out = []
+        for trade in raw:
+            if str(trade.get("order")) != str(order_id):
+                continue
+            price, amount = float(trade["price"]), float(trade["amount"])
+            fee = trade.get("fee") or {}
+            cost = float(fee.get("cost") or 0.0)
+            out.append(LegFill(price, amount, cost * price if fee.get("currency") == str(symbol.base) else cost))
+        return out
 
     async def cancel(self, symbol: Symbol, order_id: str) -> None:
         try:

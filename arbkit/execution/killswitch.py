@@ -95,24 +95,26 @@ class KillSwitch:
         )
         self.reports.append(report)
         ex.journal.event("kill_done", report.line())
-        log.error("%s", report.line())
+        log.warning("%s", report.line())
         return report
 
     async def _until_zero(self, start: float, errors: dict[str, str]) -> tuple[dict[str, int], float | None]:
         """Poll every venue's open orders until none is open (cancelling stragglers) or the deadline passes."""
         ex = self.executor
         counts: dict[str, int] = {}
-        while True:
-            for name, backend in ex.backends.items():
-                try:
-                    orders = await asyncio.wait_for(backend.open_orders(), self.deadline_s)
-                except Exception as exc:
-                    errors[name] = f"open orders: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}"
-                    counts[name] = -1
-                    continue
+
+        async def sweep(name: str) -> None:
+            backend = ex.backends[name]
+            try:
+                orders = await asyncio.wait_for(backend.open_orders(), self.deadline_s)
                 counts[name] = len(orders)
-                for order in orders:
-                    await backend.cancel(order.symbol, order.order_id)
+                await asyncio.gather(*(backend.cancel(o.symbol, o.order_id) for o in orders))
+            except Exception as exc:
+                errors[name] = f"open orders: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}"
+                counts[name] = -1
+
+        while True:
+            await asyncio.gather(*(sweep(name) for name in ex.backends))
             if all(c == 0 for c in counts.values()):
                 return counts, time.monotonic() - start
             if time.monotonic() - start > self.deadline_s:

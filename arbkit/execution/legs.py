@@ -79,7 +79,7 @@ async def send_leg(
     acked = now_ms()
     if not order.status.is_final:  # an IOC the exchange acknowledged before matching: wait, then cancel
         order = await _finish_open(backend, symbol, order, timeout_s)
-    return _record(journal, row, order, taker_fee, acked)
+    return await _record(backend, journal, row, order, taker_fee, acked)
 
 
 async def _finish_open(backend: OrderBackend, symbol: Symbol, order: Order, timeout_s: float) -> Order:
@@ -113,7 +113,7 @@ async def _resolve(
                 if not found.status.is_final:
                     await backend.cancel(symbol, found.order_id)
                     found = await backend.find_order(symbol, row.client_order_id) or found
-                return _record(journal, row, found, taker_fee, now_ms())
+                return await _record(backend, journal, row, found, taker_fee, now_ms())
         if attempt + 1 < LOOKUPS:
             await asyncio.sleep(timeout_s / 2)
     if failures == LOOKUPS:  # never got an answer: the position cannot be known
@@ -130,15 +130,32 @@ async def recover_order(
     return await _resolve(backend, journal, row, symbol, timeout_s, taker_fee)
 
 
-def _record(journal: Journal, row: OrderRow, order: Order, taker_fee: float, acked: int) -> LegResult:
+async def _record(
+    backend: OrderBackend, journal: Journal, row: OrderRow, order: Order, taker_fee: float, acked: int
+) -> LegResult:
+    """Journal the final order; when the answer lacks the average price or the fee, they come from the
+    exchange's trade history (the fills actually received), never from the limit price."""
     status = order.status.value
+    average, fee = order.average_price, fee_in_quote(order, taker_fee)
+    if order.filled > 0 and (average is None or order.fee_cost is None):
+        try:
+            fills = await backend.order_fills(Symbol.parse(row.symbol), order.order_id, row.created_ms - 60_000)
+        except BaseExchangeError as exc:
+            log.warning("%s %s: trade history unavailable (%s)", backend.name, row.client_order_id, _line(exc))
+            fills = []
+        quantity = sum(f.quantity for f in fills)
+        if fills and abs(quantity - order.filled) <= 1e-9 * max(order.filled, 1.0):
+            average = sum(f.price * f.quantity for f in fills) / quantity
+            fee = sum(f.fee_quote for f in fills)
+    if average is None and order.filled > 0:  # no history either: the limit is the worst it can have been
+        average = order.price
     final = journal.update_order(
         row.client_order_id,
         exchange_order_id=order.order_id,
         status=status,
         filled=order.filled,
-        average_price=(order.average_price or order.price) if order.filled > 0 else None,
-        fee_quote=fee_in_quote(order, taker_fee),
+        average_price=average if order.filled > 0 else None,
+        fee_quote=fee,
         acked_ms=acked,
         updated_ms=now_ms(),
     )
