@@ -97,7 +97,7 @@ async def test_run_for_60s_and_journal_matches_venue_history(tmp_path):
 async def test_refusals_are_one_line_exit_2(tmp_path):
     (tmp_path / "config.yaml").write_text(CONFIG)
     proc = await arbkit("run", "--live", "--duration", "1", cwd=tmp_path)
-    out, err = await proc.communicate()
+    _out, err = await proc.communicate()
     assert proc.returncode == 2
     assert err.decode().strip() == (
         "arbkit run: --live needs credentials for every configured exchange; missing for binance, mexc: "
@@ -105,7 +105,7 @@ async def test_refusals_are_one_line_exit_2(tmp_path):
     )
     (tmp_path / "config.yaml").write_text(CONFIG + "  leg_timeout_ms: 5\n")
     proc = await arbkit("run", "--duration", "1", cwd=tmp_path)
-    out, err = await proc.communicate()
+    _out, err = await proc.communicate()
     assert proc.returncode == 2
     assert err.decode().strip().splitlines() == [
         "arbkit: execution.leg_timeout_ms: expected an integer between 50 and 120000, got 5"
