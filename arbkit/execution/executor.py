@@ -87,6 +87,8 @@ class Executor:
         self._last: dict[str, int] = {}
         self._ids = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._day = 0
+        self._day_pnl = 0.0
         self.lock = asyncio.Lock()  # one execution at a time; reconciliation runs between executions
         self._run = _base36(start)
 
@@ -106,8 +108,12 @@ class Executor:
         return out
 
     def daily_pnl(self) -> float:
-        midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        return self.journal.realised_pnl(since_ms=int(midnight.timestamp() * 1000))
+        """Realised P&L of executions closed since UTC midnight (from the journal once a day, then kept here)."""
+        midnight = int(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
+        if self._day != midnight:
+            self._day = midnight
+            self._day_pnl = self.journal.realised_pnl(since_ms=midnight)
+        return self._day_pnl
 
     # ------------------------------------------------------------------ gate
     def gate(self, plan: ExecutionPlan, market: MarketContext, at_ms: int | None = None) -> RiskDecision:
@@ -147,16 +153,16 @@ class Executor:
         self._last[plan.pair_id] = at
         eid = f"{self._run}{_base36(next(self._ids)).rjust(2, '0')}"
         mode = "dry-run" if self.dry_run else "live"
-        self.journal.open_execution(eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at)
         self._hold(eid, plan)
-        self.journal.transition(eid, ExecState.RESERVED, "funds reserved on both venues")
+        self.journal.open_execution(
+            eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at,
+            reserved="funds reserved on both venues",
+        )  # fmt: skip
         if self.dry_run:
             self._release(eid)
             return self._close(eid, ExecState.FLAT, "dry run: decided, gated and journaled; no order sent", [])
         rows = [self._order_row(eid, plan, "b", Side.BUY), self._order_row(eid, plan, "s", Side.SELL)]
-        for row in rows:
-            self.journal.add_order(row)
-        self.journal.transition(eid, ExecState.SUBMITTED, "both legs on the wire")
+        self.journal.submit(eid, rows, "both legs on the wire")
         try:
             buy, sell = await asyncio.gather(
                 self._send(plan.buy_exchange, rows[0], plan, plan.buy_fee),
@@ -211,6 +217,8 @@ class Executor:
     def _close(self, eid: str, state: ExecState, reason: str, rows: list[OrderRow]) -> ExecutionReport:
         pnl = realised_pnl(rows) if rows else 0.0
         self.journal.transition(eid, state, reason, pnl_quote=pnl)
+        self.daily_pnl()  # roll the day over first if midnight passed
+        self._day_pnl += pnl
         bought, sold = bought_sold(rows)
         if state is not ExecState.STUCK:
             self._net.pop(eid, None)

@@ -179,12 +179,23 @@ class Journal:
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._cursor: dict[str, tuple[ExecState, int]] = {}  # execution -> (state, next seq), saves two SELECTs
+        self._pending_cursor: dict[str, tuple[ExecState, int]] = {}
 
     # ------------------------------------------------------------------ executions and transitions
     def open_execution(
-        self, execution_id: str, plan: ExecutionPlan, *, config_hash: str, target: str, mode: str, at_ms: int
+        self,
+        execution_id: str,
+        plan: ExecutionPlan,
+        *,
+        config_hash: str,
+        target: str,
+        mode: str,
+        at_ms: int,
+        reserved: str | None = None,
     ) -> None:
-        """Record a new execution in PLANNED (with its first transition) in one transaction."""
+        """Record a new execution in PLANNED (with its first transition) in one transaction; with ``reserved`` (a
+        reason) it moves on to RESERVED in the same transaction."""
         with self._tx():
             self._db.execute(
                 "INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -200,6 +211,9 @@ class Journal:
                 "INSERT INTO transitions VALUES (?,?,?,?,?,?)",
                 (execution_id, 0, None, ExecState.PLANNED.value, "gate passed", at_ms),
             )
+            self._pending_cursor[execution_id] = (ExecState.PLANNED, 1)
+            if reserved is not None:
+                self._transition(execution_id, ExecState.RESERVED, reserved, at_ms, None)
 
     def transition(
         self,
@@ -210,26 +224,39 @@ class Journal:
         pnl_quote: float | None = None,
     ) -> ExecState:
         """Move an execution to ``to`` (checked against the machine), appending the transition."""
-        at = now_ms() if at_ms is None else at_ms
         with self._tx():
-            row = self._db.execute("SELECT state FROM executions WHERE id=?", (execution_id,)).fetchone()
-            if row is None:
-                raise KeyError(f"journal {self.path}: no execution {execution_id!r}")
-            current = ExecState(row[0])
-            transition(current, to)
-            seq = self._db.execute(
-                "SELECT COALESCE(MAX(seq), -1) + 1 FROM transitions WHERE execution_id=?", (execution_id,)
-            ).fetchone()[0]
-            self._db.execute(
-                "INSERT INTO transitions VALUES (?,?,?,?,?,?)", (execution_id, seq, current.value, to.value, reason, at)
-            )
-            closed = at if to in (ExecState.FLAT, ExecState.HEDGED, ExecState.STUCK) else None
-            self._db.execute(
-                "UPDATE executions SET state=?, reason=?, closed_ms=COALESCE(?, closed_ms), "
-                "pnl_quote=COALESCE(?, pnl_quote) WHERE id=?",
-                (to.value, reason, closed, pnl_quote, execution_id),
-            )
+            self._transition(execution_id, to, reason, now_ms() if at_ms is None else at_ms, pnl_quote)
         return to
+
+    def submit(self, execution_id: str, orders: list[OrderRow], reason: str = "") -> None:
+        """Both legs' rows and the SUBMITTED transition in one transaction, written before the legs are sent."""
+        with self._tx():
+            for row in orders:
+                self._db.execute("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tuple(_values(row)))
+            self._transition(execution_id, ExecState.SUBMITTED, reason, now_ms(), None)
+
+    def _transition(self, eid: str, to: ExecState, reason: str, at: int, pnl_quote: float | None) -> None:
+        known = self._cursor.get(eid)
+        if known is None:
+            row = self._db.execute("SELECT state FROM executions WHERE id=?", (eid,)).fetchone()
+            if row is None:
+                raise KeyError(f"journal {self.path}: no execution {eid!r}")
+            seq = self._db.execute(
+                "SELECT COALESCE(MAX(seq), -1) + 1 FROM transitions WHERE execution_id=?", (eid,)
+            ).fetchone()[0]
+            known = (ExecState(row[0]), seq)
+        current, seq = known
+        transition(current, to)
+        self._db.execute(
+            "INSERT INTO transitions VALUES (?,?,?,?,?,?)", (eid, seq, current.value, to.value, reason, at)
+        )
+        closed = at if to in (ExecState.FLAT, ExecState.HEDGED, ExecState.STUCK) else None
+        self._db.execute(
+            "UPDATE executions SET state=?, reason=?, closed_ms=COALESCE(?, closed_ms), "
+            "pnl_quote=COALESCE(?, pnl_quote) WHERE id=?",
+            (to.value, reason, closed, pnl_quote, eid),
+        )
+        self._pending_cursor[eid] = (to, seq + 1)
 
     def execution(self, execution_id: str) -> ExecutionRow:
         row = self._db.execute("SELECT * FROM executions WHERE id=?", (execution_id,)).fetchone()
@@ -328,7 +355,7 @@ class Journal:
 
     # ------------------------------------------------------------------ plumbing
     def _tx(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self)
 
     def close(self) -> None:
         self._db.close()
@@ -340,14 +367,19 @@ class Journal:
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): each journal write is atomic and durable on return."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+        self._db = journal._db
 
     def __enter__(self) -> None:
+        self._journal._pending_cursor = {}
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, *exc: object) -> None:
         self._db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        if kind is None:
+            self._journal._cursor.update(self._journal._pending_cursor)
+        self._journal._pending_cursor = {}
 
 
 def _values(row: msgspec.Struct) -> list[Any]:
