@@ -154,15 +154,19 @@ class Executor:
         eid = f"{self._run}{_base36(next(self._ids)).rjust(2, '0')}"
         mode = "dry-run" if self.dry_run else "live"
         self._hold(eid, plan)
-        self.journal.open_execution(
-            eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at,
-            reserved="funds reserved on both venues",
-        )  # fmt: skip
+        reserved = "funds reserved on both venues"
         if self.dry_run:
+            self.journal.open_execution(
+                eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at, reserved=reserved
+            )
             self._release(eid)
             return self._close(eid, ExecState.FLAT, "dry run: decided, gated and journaled; no order sent", [])
         rows = [self._order_row(eid, plan, "b", Side.BUY), self._order_row(eid, plan, "s", Side.SELL)]
-        self.journal.submit(eid, rows, "both legs on the wire")
+        # one commit holds PLANNED, RESERVED, both order rows and SUBMITTED, before either leg is sent
+        self.journal.open_execution(
+            eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at, reserved=reserved,
+            orders=rows, submitted="both legs on the wire",
+        )  # fmt: skip
         try:
             buy, sell = await asyncio.gather(
                 self._send(plan.buy_exchange, rows[0], plan, plan.buy_fee),

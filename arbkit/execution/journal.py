@@ -193,9 +193,12 @@ class Journal:
         mode: str,
         at_ms: int,
         reserved: str | None = None,
+        orders: list[OrderRow] | None = None,
+        submitted: str = "",
     ) -> None:
         """Record a new execution in PLANNED (with its first transition) in one transaction; with ``reserved`` (a
-        reason) it moves on to RESERVED in the same transaction."""
+        reason) it moves on to RESERVED, and with ``orders`` on to SUBMITTED with both legs' rows, all in the same
+        transaction: one commit before the legs go on the wire."""
         with self._tx():
             self._db.execute(
                 "INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -214,6 +217,10 @@ class Journal:
             self._pending_cursor[execution_id] = (ExecState.PLANNED, 1)
             if reserved is not None:
                 self._transition(execution_id, ExecState.RESERVED, reserved, at_ms, None)
+            for row in orders or []:
+                self._db.execute("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tuple(_values(row)))
+            if orders:
+                self._transition(execution_id, ExecState.SUBMITTED, submitted, at_ms, None)
 
     def transition(
         self,
@@ -227,13 +234,6 @@ class Journal:
         with self._tx():
             self._transition(execution_id, to, reason, now_ms() if at_ms is None else at_ms, pnl_quote)
         return to
-
-    def submit(self, execution_id: str, orders: list[OrderRow], reason: str = "") -> None:
-        """Both legs' rows and the SUBMITTED transition in one transaction, written before the legs are sent."""
-        with self._tx():
-            for row in orders:
-                self._db.execute("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tuple(_values(row)))
-            self._transition(execution_id, ExecState.SUBMITTED, reason, now_ms(), None)
 
     def _transition(self, eid: str, to: ExecState, reason: str, at: int, pnl_quote: float | None) -> None:
         known = self._cursor.get(eid)

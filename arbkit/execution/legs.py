@@ -137,7 +137,8 @@ async def _record(
     exchange's trade history (the fills actually received), never from the limit price."""
     status = order.status.value
     average, fee = order.average_price, fee_in_quote(order, taker_fee)
-    if order.filled > 0 and (average is None or order.fee_cost is None):
+    exact_fee = order.fee_cost is not None and order.fee_asset in (str(order.symbol.base), str(order.symbol.quote))
+    if order.filled > 0 and (average is None or not exact_fee):
         try:
             fills = await backend.order_fills(Symbol.parse(row.symbol), order.order_id, row.created_ms - 60_000)
         except BaseExchangeError as exc:
