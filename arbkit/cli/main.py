@@ -152,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
         "--interval", type=_positive_seconds, default=0.05, help="seconds between market steps (default: 0.05)"
     )
     venue.add_argument("--log-level", dest="sub_log_level", type=_log_level, default=None, help=argparse.SUPPRESS)
+
+    from arbkit.cli.run import add_run_parser
+
+    add_run_parser(sub)
     return parser
 
 
@@ -187,6 +191,10 @@ def _run(args: argparse.Namespace) -> int:
             from arbkit.cli.scan import run_scan
 
             return asyncio.run(run_scan(args))
+        if args.command == "run":
+            from arbkit.cli.run import run_trading
+
+            return asyncio.run(run_trading(args))
         if args.command == "record":
             from arbkit.cli.record import run_record
 

@@ -56,6 +56,7 @@ class Session:
         self._starting: dict[str, asyncio.Task[None]] = {}
         self._out: dict[str, str] = {}
         self._stopped = False
+        self.trader: Any = None  # arbkit.execution.trader.Trader when connect(trading=True)
 
     # ------------------------------------------------------------------ exchanges joining and leaving
     async def add_exchange(self, name: str, config: ExchangeConfig | None = None, wait: bool = True) -> None:
@@ -141,12 +142,20 @@ class Session:
                 rows.append(VenueStatus(name, "starting", []))
         return rows
 
+    async def halt(self, reason: str = "halt() called") -> Any:
+        """The trader's kill switch (``connect(trading=True)``): no new executions, every open order cancelled."""
+        if self.trader is None:
+            raise ArbkitError("halt(): this session is not trading (connect with trading=True)")
+        return await self.trader.halt(reason)
+
     # ------------------------------------------------------------------ lifecycle
     async def stop(self) -> None:
         """Stop everything this session started; safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
+        if self.trader is not None:
+            await self.trader.stop()
         for task in list(self._starting.values()):
             task.cancel()
         await asyncio.gather(*self._starting.values(), return_exceptions=True)
@@ -238,10 +247,15 @@ async def connect(
     update_interval: float | None = None,
     name: str = "default",
     wait: bool = True,
+    trading: bool = False,
+    journal: str | os.PathLike[str] = "arbkit-journal.sqlite",
+    dry_run: bool = False,
 ) -> Session:
     """Start a session. ``venue=True`` runs the local venue in-process (the default, offline); ``venue=False``
     uses the config's real URLs; a running ``LocalVenue`` may be passed to share it. ``seed`` and ``update_interval``
-    default to the config's ``venue:`` section, else 7 and 0.05 s."""
+    default to the config's ``venue:`` section, else 7 and 0.05 s. ``trading=True`` also
+    trades the opportunities (``session.trader``; ``dry_run`` decides, gates and journals to ``journal`` but sends
+    nothing)."""
     previous = _SESSIONS.pop(name, None)
     if previous is not None:
         await previous.stop()
@@ -286,6 +300,10 @@ async def connect(
         await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in starting))
         if wait and not unresolved:  # an unreachable exchange's listings are unknown: nothing to check against
             session.check_listings()
+        if trading:
+            from arbkit.execution.trader import start_trader
+
+            session.trader = await start_trader(session, journal=journal, dry_run=dry_run)
     except BaseException:
         await session.stop()
         raise

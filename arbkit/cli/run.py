@@ -1,0 +1,176 @@
+"""``arbkit run``: trade the scanner's opportunities through the executor, on the local venue (in-process, or a
+running ``arbkit venue`` with ``--venue URL``) or on the real exchanges with ``--live``; ``--dry-run`` decides,
+gates and journals every execution but sends no order.
+
+Refusals (bad config, no credentials, reconciliation mismatch) are one line and exit 2. Ctrl-C or SIGTERM halts:
+every open order is cancelled, a summary printed, exit 130 (143 on SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from typing import Any
+
+from arbkit.config import ArbkitConfig, ExchangeConfig, load_config
+from arbkit.errors import ArbkitError, PublicOnlyError
+
+__all__ = ["RemoteVenue", "add_run_parser", "run_trading"]
+
+
+class RemoteVenue:
+    """A local venue already running at ``origin`` (from ``arbkit venue``): its URLs and test credentials, as the
+    in-process venue gives them."""
+
+    def __init__(self, origin: str, exchanges: list[str] | None = None) -> None:
+        from arbkit.venue.protocols import PROTOCOLS
+
+        self.origin = origin.rstrip("/")
+        if not self.origin.startswith(("http://", "https://")):
+            raise ArbkitError(f"--venue: expected a URL such as http://127.0.0.1:8700, got {origin!r}")
+        self.exchanges = list(exchanges if exchanges is not None else PROTOCOLS)
+
+    def exchange_config(self, name: str) -> ExchangeConfig:
+        from arbkit.venue.protocols import load_protocol, make_credentials
+
+        protocol = load_protocol(name)
+        urls = protocol.__new__(protocol).urls(self.origin)  # the URL layout needs only the protocol's class
+        api_key, secret = make_credentials(name)
+        private = urls.get("private_websocket_url")
+        return ExchangeConfig(
+            name=name,
+            base_url=urls["base_url"],
+            websocket_url=urls.get("websocket_url"),
+            api_key=api_key,
+            secret_key=secret,
+            settings={"private_websocket_url": private} if private else {},
+        )
+
+    async def close(self) -> None:  # not ours to stop
+        return None
+
+
+def add_run_parser(sub: Any) -> None:
+    run = sub.add_parser("run", help="trade opportunities with the executor (local venue by default)")
+    run.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--venue", default=None, metavar="URL", help="a running `arbkit venue`, e.g. http://127.0.0.1:8700"
+    )
+    where.add_argument("--live", action="store_true", help="the config's real exchange URLs (real orders!)")
+    run.add_argument("--dry-run", action="store_true", help="decide, gate and journal every execution; send nothing")
+    run.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+    run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
+    run.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
+    run.add_argument("--seed", type=int, default=7, help="in-process local venue market seed (default: 7)")
+    run.add_argument("--refresh", type=float, default=1.0, help="seconds between screen redraws (default: 1)")
+    run.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
+
+
+def _refuse(message: str) -> int:
+    print(f"arbkit run: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def _missing_credentials(config: ArbkitConfig) -> str | None:
+    missing = [cfg for cfg in config.exchanges.values() if not cfg.has_credentials]
+    if not missing:
+        return None
+    names = ", ".join(c.name for c in missing)
+    variables = ", ".join(v for c in missing for v in c.credential_variables())
+    return f"--live needs credentials for every configured exchange; missing for {names}: set {variables} in .env"
+
+
+async def run_trading(args: argparse.Namespace) -> int:
+    from arbkit.execution.config import execution_config
+    from arbkit.execution.trader import ReconciliationError
+    from arbkit.runtime.session import connect
+
+    config = load_config(args.config)
+    execution_config(config)  # a bad execution: section refuses before anything starts
+    if args.live and (problem := _missing_credentials(config)):
+        return _refuse(problem)
+    if args.duration is not None and not args.duration > 0:
+        return _refuse(f"--duration: expected seconds above 0, got {args.duration!r}")
+    symbols = [s.strip() for s in args.symbols.split(",") if s.strip()] if args.symbols else None
+    venue: Any = RemoteVenue(args.venue) if args.venue else (False if args.live else True)
+    try:
+        session = await connect(
+            config, venue=venue, symbols=symbols, seed=args.seed, trading=True, journal=args.journal,
+            dry_run=args.dry_run, name="arbkit-run",
+        )  # fmt: skip
+    except (PublicOnlyError, ReconciliationError) as exc:
+        return _refuse(str(exc))
+    stop = asyncio.Event()
+    caught: list[int] = []
+    loop = asyncio.get_running_loop()
+    for signum, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        loop.add_signal_handler(signum, lambda code=code: (caught.append(code), stop.set()))
+    try:
+        if not session.exchanges:
+            raise ArbkitError(
+                "no exchange could be started ("
+                + "; ".join(f"{s.exchange}: {s.reason}" for s in session.status())
+                + ")"
+            )
+        await _screen(session, args, stop)
+        reason = {130: "Ctrl-C", 143: "SIGTERM"}.get(caught[0], "signal") if caught else "run ended"
+        report = await session.halt(reason)
+        print(report.line(), flush=True)
+        print(_summary_line(session.trader), flush=True)
+        return caught[0] if caught else 0
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await session.stop()
+
+
+def _summary_line(trader: Any) -> str:
+    s = trader.summary()
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(s.outcomes.items())) or "none"
+    refusals = ", ".join(f"{k} {v}" for k, v in sorted(s.refusals.items())) or "none"
+    return (
+        f"summary: {s.executions} executions ({outcomes}); realised P&L {s.pnl_quote:+.6g}; refused: {refusals}; "
+        f"journal {trader.journal.path}"
+    )
+
+
+async def _screen(session: Any, args: argparse.Namespace, stop: asyncio.Event) -> None:
+    from arbkit.cli.run_screen import render
+
+    started = time.monotonic()
+    tty = sys.stdout.isatty()
+    live = None
+    if tty:
+        from rich.live import Live
+
+        live = Live(render(session, 0.0, args), refresh_per_second=4, transient=False)
+        live.start()
+    try:
+        while not stop.is_set():
+            elapsed = time.monotonic() - started
+            if args.duration is not None and elapsed >= args.duration:
+                return
+            wait = args.refresh if args.duration is None else max(0.0, min(args.refresh, args.duration - elapsed))
+            try:
+                await asyncio.wait_for(stop.wait(), wait)
+            except TimeoutError:
+                pass
+            elapsed = time.monotonic() - started
+            if live is not None:
+                live.update(render(session, elapsed, args))
+            else:
+                print(_status_line(session, elapsed), flush=True)
+    finally:
+        if live is not None:
+            live.stop()
+
+
+def _status_line(session: Any, elapsed: float) -> str:
+    trader = session.trader
+    s = trader.summary()
+    outcomes = " ".join(f"{k}={v}" for k, v in sorted(s.outcomes.items()))
+    return f"{elapsed:6.1f}s state={s.state} executions={s.executions} {outcomes} pnl={s.pnl_quote:+.6g}".rstrip()

@@ -1,0 +1,178 @@
+"""Where orders go: the ``OrderBackend`` protocol and ``PrivateBackend`` over a private composite.
+
+The executor talks only to this protocol, so the paper back-end of the next step slots in beside the real one.
+Errors keep arbkit's meaning: an ``InvalidOrderError`` / ``InsufficientFundsError`` / ``AuthenticationError`` /
+``RateLimitError`` is a definite refusal (the order does not exist); a timeout or ``ExchangeNetworkError`` is an
+unclear outcome that must be looked up by client order id before anything is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+import msgspec
+
+from arbkit.errors import OrderNotFoundError
+from arbkit.structs import AssetBalance, Order, Side, Symbol, TimeInForce
+
+__all__ = ["LegFill", "OrderBackend", "PrivateBackend", "client_order_id"]
+
+
+class LegFill(msgspec.Struct, frozen=True):
+    """One fill of an order from the exchange's trade history; the fee in the quote asset."""
+
+    price: float
+    quantity: float
+    fee_quote: float
+
+
+class OrderBackend(Protocol):
+    """One venue's account as the executor sees it."""
+
+    name: str
+
+    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order: ...
+
+    async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
+        """The order with this client id, or None when the exchange never received it."""
+        ...
+
+    async def get_order(self, symbol: Symbol, order_id: str) -> Order: ...
+
+    async def order_fills(self, symbol: Symbol, order_id: str, since_ms: int) -> list[LegFill]:
+        """The fills of one order from the exchange's trade history (for its true average price and fees)."""
+        ...
+
+    async def cancel(self, symbol: Symbol, order_id: str) -> None: ...
+
+    async def open_orders(self) -> list[Order]: ...
+
+    async def cancel_all(self) -> int:
+        """Cancel every open order of the account; the number cancelled."""
+        ...
+
+    async def arm_dead_man(self, seconds: int) -> bool:
+        """Arm the exchange's cancel-all countdown; False when the exchange has none."""
+        ...
+
+    def balances(self) -> dict[str, AssetBalance]: ...
+
+    async def refresh_balances(self) -> dict[str, AssetBalance]: ...
+
+    @property
+    def stream_up(self) -> bool: ...
+
+
+def client_order_id(exchange: str, execution_id: str, role: str) -> str:
+    """Deterministic per execution and leg (``role``: b, s, h1, h2, ...), valid on every supported exchange:
+    Gate.io wants a ``t-`` prefix, Kraken at most 18 characters of free text."""
+    core = f"ak{execution_id}{role}"
+    return f"t-{core}" if exchange == "gateio" else core
+
+
+class PrivateBackend:
+    """A ``CompositePrivateSpotExchange`` as an ``OrderBackend``; uses the composite's own client-id lookup,
+    cancel-all and dead-man methods where it has them."""
+
+    def __init__(self, private: Any, symbols: list[Symbol] | None = None) -> None:
+        self.private = private
+        self.name: str = private.name
+        self.symbols = list(symbols or [])  # open orders are fetched per symbol when known (cheaper on Binance)
+
+    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order:
+        return await self.private.place_limit_order(symbol, side, quantity, price, TimeInForce.IOC, client_id)
+
+    async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
+        lookup = getattr(self.private, "get_order_by_client_id", None)
+        try:
+            if lookup is not None:
+                return await lookup(symbol, client_id)
+            return await self._find_with_ccxt(symbol, client_id)
+        except OrderNotFoundError:
+            return None
+
+    async def _find_with_ccxt(self, symbol: Symbol, client_id: str) -> Order | None:
+        """ccxt's fetch_order by client id (Binance and MEXC ``origClientOrderId``; Gate.io accepts its ``t-``
+        text as the order id), for composites without their own lookup."""
+        from arbkit.exchanges import convert
+
+        handle = self.private.rest.ccxt
+        if self.name == "gateio":
+            call = handle.client.fetch_order(client_id, str(symbol))
+        else:
+            call = handle.client.fetch_order(None, str(symbol), {"clientOrderId": client_id})
+        raw = await handle.call(f"fetch order by client id {client_id} {symbol}", call)
+        return convert.order(self.name, raw)
+
+    async def get_order(self, symbol: Symbol, order_id: str) -> Order:
+        return await self.private.get_order(symbol, order_id)
+
+    async def order_fills(self, symbol: Symbol, order_id: str, since_ms: int) -> list[LegFill]:
+        handle = self.private.rest.ccxt
+        raw = await handle.call(
+            f"trades of order {order_id} {symbol}", handle.client.fetch_my_trades(str(symbol), since_ms)
+        )
+        out = []
+        for trade in raw:
+            if str(trade.get("order")) != str(order_id):
+                continue
+            price, amount = float(trade["price"]), float(trade["amount"])
+            fee = trade.get("fee") or {}
+            cost = float(fee.get("cost") or 0.0)
+            out.append(LegFill(price, amount, cost * price if fee.get("currency") == str(symbol.base) else cost))
+        return out
+
+    async def cancel(self, symbol: Symbol, order_id: str) -> None:
+        try:
+            await self.private.cancel_order(symbol, order_id)
+        except OrderNotFoundError:  # already final: nothing left to cancel
+            pass
+
+    async def open_orders(self) -> list[Order]:
+        if not self.symbols:
+            client = getattr(getattr(self.private.rest, "ccxt", None), "client", None)
+            if client is not None:  # every symbol at once is asked for on purpose here
+                client.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
+            return await self.private.get_open_orders()
+        found = await asyncio.gather(*(self.private.get_open_orders(s) for s in self.symbols))
+        return [o for orders in found for o in orders]
+
+    async def cancel_all(self) -> int:
+        native = getattr(self.private, "cancel_all_orders", None)
+        if native is not None:
+            cancelled = await native()
+            return len(cancelled) if isinstance(cancelled, list) else int(cancelled or 0)
+        orders = await self.open_orders()
+        await asyncio.gather(*(self.cancel(o.symbol, o.order_id) for o in orders))
+        return len(orders)
+
+    async def arm_dead_man(self, seconds: int) -> bool:
+        native = getattr(self.private, "arm_dead_man_switch", None)
+        if native is not None:
+            return (await native(seconds)) is not False
+        handle = self.private.rest.ccxt
+        client = handle.client
+        if client.has.get("cancelAllOrdersAfter"):  # ccxt's unified call (Kraken CancelAllOrdersAfter)
+            call = client.cancel_all_orders_after(seconds * 1000)
+        elif self.name == "gateio":  # Gate.io countdown_cancel_all through ccxt's implicit endpoint
+            call = client.private_spot_post_countdown_cancel_all({"timeout": seconds})
+        else:
+            return False
+        await handle.call(f"dead-man switch {seconds}s", call)
+        return True
+
+    def balances(self) -> dict[str, AssetBalance]:
+        return self.private.get_balances()
+
+    async def refresh_balances(self) -> dict[str, AssetBalance]:
+        return await self.private.refresh_balances()
+
+    @property
+    def stream_up(self) -> bool:
+        """The private stream's tasks run and ccxt holds an open websocket for them."""
+        if not self.private.is_connected:
+            return False
+        rest = getattr(self.private, "rest", None)
+        clients = getattr(getattr(getattr(rest, "ccxt", None), "client", None), "clients", None) or {}
+        return any(c.connection is not None and not getattr(c.connection, "closed", False) for c in clients.values())

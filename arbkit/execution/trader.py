@@ -1,0 +1,230 @@
+"""The trader: the executor wired to a running session. Opportunities from the session's Scanner become plans,
+the risk gate sees the session's live books and health, orders go to each exchange's private composite.
+
+API: ``await start_trader(session, journal=..., dry_run=False, config=None)`` -> ``Trader`` (resumes what the
+journal left open, reconciles, then trades); ``trader.halt(reason)``, ``trader.state``, ``trader.frames()``,
+``trader.summary()``, ``await trader.stop()``. A reconciliation mismatch at start raises ``ReconciliationError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any
+
+import msgspec
+import polars as pl
+
+from arbkit.arbitrage.evaluate import Opportunity
+from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent
+from arbkit.errors import ArbkitError
+from arbkit.execution.backend import PrivateBackend
+from arbkit.execution.config import ExecutionConfig, execution_config
+from arbkit.execution.executor import ExecutionReport, Executor, MarketContext
+from arbkit.execution.frames import journal_frames
+from arbkit.execution.journal import Journal
+from arbkit.execution.killswitch import KillReport, KillSwitch
+from arbkit.execution.plan import build_plan
+from arbkit.execution.reconcile import Reconciler
+from arbkit.execution.risk import TradingState
+
+__all__ = ["ReconciliationError", "Trader", "TradingSummary", "start_trader"]
+
+log = logging.getLogger(__name__)
+DEFAULT_JOURNAL = "arbkit-journal.sqlite"
+
+
+class ReconciliationError(ArbkitError):
+    """The journal and a venue disagree; the message is the first difference on one line."""
+
+
+class TradingSummary(msgspec.Struct, frozen=True):
+    """What a trading run did."""
+
+    state: str
+    executions: int
+    outcomes: dict[str, int]
+    refusals: dict[str, int]
+    pnl_quote: float
+    halt_reason: str
+
+
+class Trader:
+    """Executor + kill switch + reconciler on a session; trades the scanner's opportunities."""
+
+    def __init__(self, session: Any, executor: Executor, privates: dict[str, Any], reconciler: Reconciler) -> None:
+        self.session = session
+        self.executor = executor
+        self.privates = privates
+        self.kill_switch = KillSwitch(executor)
+        self.reconciler = reconciler
+        self._pending: dict[tuple[str, str, str], Opportunity] = {}
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._detach: Any = None
+        self.errors: list[str] = []
+
+    # ------------------------------------------------------------------ observing
+    @property
+    def state(self) -> TradingState:
+        return self.executor.state
+
+    @property
+    def journal(self) -> Journal:
+        return self.executor.journal
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The journal as polars frames: executions, orders, fills, transitions."""
+        return journal_frames(self.journal)
+
+    def summary(self) -> TradingSummary:
+        rows = [r for r in self.journal.executions() if r.opened_ms >= self._started_ms]
+        outcomes: dict[str, int] = {}
+        for r in rows:
+            outcomes[r.state] = outcomes.get(r.state, 0) + 1
+        pnl = sum(r.pnl_quote or 0.0 for r in rows)
+        refusals = {str(k): v for k, v in self.executor.refusals.items()}
+        return TradingSummary(str(self.state), len(rows), outcomes, refusals, pnl, self.executor.halt_reason)
+
+    # ------------------------------------------------------------------ control
+    async def halt(self, reason: str = "halt() called") -> KillReport:
+        """The kill switch: no new executions, every open order cancelled, dead-man switches armed."""
+        return await self.kill_switch.trip(reason)
+
+    def _start(self) -> None:
+        self._started_ms = self.journal.executions()[-1].opened_ms + 1 if self.journal.executions() else 0
+        self._detach = self.session.scanner.add_listener(self._on_event)
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._trade_loop(), name="arbkit-trader"))
+        self._tasks.append(self.kill_switch.watch())
+        interval = self.executor.config.reconcile_interval_s
+        if interval > 0:
+            self._tasks.append(self.reconciler.every(interval))
+
+    def _on_event(self, event: OpportunityEvent) -> None:
+        key = event.opportunity.key
+        if event.kind is EventKind.CLOSED:
+            self._pending.pop(key, None)
+            return
+        self._pending[key] = event.opportunity
+        self._wake.set()
+
+    async def _trade_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending and self.state is TradingState.ACTIVE:
+                key = max(self._pending, key=lambda k: self._pending[k].profit_quote)
+                opportunity = self._pending.pop(key)
+                try:
+                    await self.execute(opportunity)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # one bad execution must not kill the loop: halt and say why
+                    line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                    self.errors.append(line)
+                    log.exception("execution failed")
+                    await self.halt(f"execution error: {line}")
+
+    async def execute(self, opportunity: Opportunity) -> ExecutionReport | None:
+        """Plan ``opportunity`` against the session's current books and run it through the gate and executor."""
+        market = self.market(opportunity)
+        if market is None:
+            return None
+        buy_book = self.session.exchanges[opportunity.buy_exchange].book(opportunity.symbol)
+        sell_book = self.session.exchanges[opportunity.sell_exchange].book(opportunity.symbol)
+        plan = build_plan(
+            opportunity,
+            buy_book.asks,
+            sell_book.bids,
+            market.buy_info,
+            market.sell_info,
+            self.executor.config.max_slippage_bps,
+            self.executor.config.max_notional_per_leg,
+        )
+        return await self.executor.execute(plan, market)
+
+    def market(self, opportunity: Opportunity) -> MarketContext | None:
+        """Infos, mids and live health of the opportunity's symbol on every venue of the session."""
+        symbol = opportunity.symbol
+        exchanges = self.session.exchanges
+        buy, sell = exchanges.get(opportunity.buy_exchange), exchanges.get(opportunity.sell_exchange)
+        if buy is None or sell is None or buy.book(symbol) is None or sell.book(symbol) is None:
+            return None
+        if opportunity.buy_exchange not in self.privates or opportunity.sell_exchange not in self.privates:
+            return None
+        mids: dict[str, float] = {}
+        health = {}
+        for name, composite in exchanges.items():
+            book = composite.book(symbol)
+            if book is not None and book.mid is not None:
+                mids[name] = book.mid
+            if name in (opportunity.buy_exchange, opportunity.sell_exchange):
+                found = composite.health(symbol)
+                health[name] = found[0] if found else None
+        return MarketContext(buy.symbols_info[symbol], sell.symbols_info[symbol], mids, health)
+
+    async def stop(self) -> None:
+        """Stop trading (open orders are left to the caller's halt), close the private composites and journal."""
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        async with self.executor.lock:
+            pass
+        for private in self.privates.values():
+            with contextlib.suppress(Exception):
+                await private.close()
+        self.journal.close()
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return f"Trader({s.state}, executions={s.executions}, pnl={s.pnl_quote:.6g}, journal={self.journal.path!r})"
+
+
+async def start_trader(
+    session: Any,
+    *,
+    journal: str | os.PathLike[str] = DEFAULT_JOURNAL,
+    dry_run: bool = False,
+    config: ExecutionConfig | None = None,
+    target: str | None = None,
+) -> Trader:
+    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities."""
+    from arbkit.exchanges import factory
+
+    cfg = config or execution_config(session.config)
+    where = target or (session.venue.origin if session.venue is not None else "live")
+    privates: dict[str, Any] = {}
+    opened: Journal | None = None
+    try:
+        for name in session.exchanges:
+            exchange_cfg = session.config.get_exchange_config(name)
+            exchange_cfg.require_credentials()
+            privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
+        symbols = list(session.symbols)
+        backends = {name: PrivateBackend(p, symbols) for name, p in privates.items()}
+        opened = Journal(journal)
+        executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
+        assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
+        reconciler = Reconciler(executor, assets)
+        trader = Trader(session, executor, privates, reconciler)
+        await executor.resume()
+        problems = await reconciler.start()
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ReconciliationError(f"reconciliation: {problems[0]}{more}")
+    except BaseException:
+        for private in privates.values():
+            with contextlib.suppress(Exception):
+                await private.close()
+        if opened is not None:
+            opened.close()
+        raise
+    trader._start()
+    return trader

@@ -1,0 +1,126 @@
+"""``arbkit run --venue URL`` as its own process for 60 s against a separately started local venue, then the
+journal checked against the venue's own account history fetched with ccxt: the same fills, the same fees, and a
+realised P&L equal to what the balances moved. Also the refusals (one line, exit 2) and SIGINT (halt, exit 130)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from arbkit.exchanges import factory
+from arbkit.execution.journal import Journal
+from arbkit.venue import LocalVenue
+
+NAMES = ["binance", "mexc"]
+RUN_SECONDS = 60
+CONFIG = """
+exchanges:
+  binance: {api_key: "", secret_key: "", base_url: https://api.binance.com, websocket_url: wss://stream.binance.com:9443/ws, private_websocket_url: wss://ws-api.binance.com:443/ws-api/v3}
+  mexc: {api_key: "", secret_key: "", base_url: https://api.mexc.com, websocket_url: wss://wbs-api.mexc.com/ws}
+arbitrage:
+  arbitrage_pairs:
+    - {id: btc_usdt, base_asset: BTC, quote_asset: USDT, min_profit_bps: 0}
+execution:
+  cooldown_ms: 200
+  reconcile_interval_s: 5
+"""
+MAIN = "import sys; from arbkit.cli.main import main; sys.exit(main(sys.argv[1:]))"
+
+
+async def arbkit(*args: str, cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", MAIN, *args, cwd=cwd, env=dict(os.environ),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def test_run_for_60s_and_journal_matches_venue_history(tmp_path):
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    async with LocalVenue(exchanges=NAMES, seed=9, update_interval=0.02) as venue:
+        proc = await arbkit(
+            "run", "--venue", venue.origin, "--duration", str(RUN_SECONDS), "--refresh", "5", cwd=tmp_path
+        )
+
+        async def dislocate() -> None:  # a venue now and then lagging by 40 bps: opportunities that survive fees
+            i = 0
+            while True:
+                await asyncio.sleep(4.0)
+                venue.inject_dislocation(NAMES[i % 2], "BTC/USDT", 40.0 if i % 4 < 2 else -40.0, 0.5)
+                i += 1
+
+        mover = asyncio.create_task(dislocate())
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), RUN_SECONDS + 90)
+        finally:
+            mover.cancel()
+        assert proc.returncode == 0, err.decode()[-2000:]
+        lines = out.decode().splitlines()
+        assert lines[-1].startswith("summary: ") and "HALTED (run ended)" in lines[-2]
+
+        journal = Journal(tmp_path / "arbkit-journal.sqlite")
+        executions = journal.executions()
+        assert executions and all(e.state in ("hedged", "flat") for e in executions)
+        assert any(e.state == "hedged" for e in executions)
+        orders = journal.orders()
+        pnl = sum(e.pnl_quote or 0.0 for e in executions)
+        usdt_moved = btc_moved = btc_fee_value = 0.0
+        for name in NAMES:
+            private = await factory.get_composite_implementation(venue.exchange_config(name), is_private=True).init()
+            try:
+                client = private.rest.ccxt.client
+                trades = await client.fetch_my_trades("BTC/USDT")
+                balance = await client.fetch_balance()
+            finally:
+                await private.close()
+            mine = {o.exchange_order_id: o for o in orders if o.exchange == name and o.filled > 0}
+            assert {str(t["order"]) for t in trades} == set(mine)  # every venue fill is a journaled order's
+            for order_id, order in mine.items():
+                fills = [t for t in trades if str(t["order"]) == order_id]
+                assert sum(t["amount"] for t in fills) == pytest.approx(order.filled, abs=1e-12)
+                fee = sum(t["fee"]["cost"] * (t["price"] if t["fee"]["currency"] == "BTC" else 1.0) for t in fills)
+                assert fee == pytest.approx(order.fee_quote, rel=1e-9, abs=1e-9)
+                btc_fee_value += sum(t["fee"]["cost"] * t["price"] for t in fills if t["fee"]["currency"] == "BTC")
+            usdt_moved += balance["USDT"]["total"] - 100_000.0
+            btc_moved += balance["BTC"]["total"] - 2.0
+        bought = sum(o.filled for o in orders if o.side == "buy")
+        sold = sum(o.filled for o in orders if o.side == "sell")
+        assert bought == pytest.approx(sold, abs=1e-12)
+        assert pnl == pytest.approx(usdt_moved - btc_fee_value, abs=1e-6)  # P&L is what the balances moved
+        journal.close()
+
+
+async def test_refusals_are_one_line_exit_2(tmp_path):
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    proc = await arbkit("run", "--live", "--duration", "1", cwd=tmp_path)
+    _out, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert err.decode().strip() == (
+        "arbkit run: --live needs credentials for every configured exchange; missing for binance, mexc: "
+        "set BINANCE_API_KEY, BINANCE_SECRET_KEY, MEXC_API_KEY, MEXC_SECRET_KEY in .env"
+    )
+    (tmp_path / "config.yaml").write_text(CONFIG + "  leg_timeout_ms: 5\n")
+    proc = await arbkit("run", "--duration", "1", cwd=tmp_path)
+    _out, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines() == [
+        "arbkit: execution.leg_timeout_ms: expected an integer between 50 and 120000, got 5"
+    ]
+
+
+async def test_ctrl_c_halts_and_exits_130(tmp_path):
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    proc = await arbkit("run", "--refresh", "0.5", cwd=tmp_path)
+    line = await asyncio.wait_for(proc.stdout.readline(), 60)  # the first status line: trading has started
+    assert b"state=active" in line
+    proc.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    text = out.decode()
+    assert "HALTED (Ctrl-C)" in text and "summary: " in text
+    events = [e.kind for e in Journal(tmp_path / "arbkit-journal.sqlite").events()]
+    assert "kill" in events and "kill_done" in events
