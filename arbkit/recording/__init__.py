@@ -7,6 +7,7 @@ recorded order, and returns the opportunity events its scanner produced.
 
 from __future__ import annotations
 
+from arbkit.recording.compact import CompactReport, compact
 from arbkit.recording.reader import RecordedUpdate, load_updates, scan_dataset
 from arbkit.recording.recorder import Recorder
 from arbkit.recording.replay import Replayer, ReplayResult, opportunity_keys, replay
@@ -24,6 +25,7 @@ from arbkit.recording.schemas import (
 
 __all__ = [
     "BOOK_SCHEMA",
+    "CompactReport",
     "DATASETS",
     "HEALTH_SCHEMA",
     "META_FILE",
@@ -34,6 +36,7 @@ __all__ = [
     "ReplayMarket",
     "ReplayResult",
     "Replayer",
+    "compact",
     "dataset_glob",
     "load_updates",
     "opportunity_keys",
