@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     venue.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
     venue.add_argument("--interval", type=float, default=0.05, help="seconds between market steps (default: 0.05)")
     venue.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
+
+    from arbkit.cli import compact, import_
+
+    compact.add_parser(sub)
+    import_.add_parser(sub)
     return parser
 
 
@@ -77,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if getattr(args, "handler", None) is not None:  # commands that register themselves (compact, import)
+            return int(args.handler(args))
         if args.command == "scan":
             from arbkit.cli.scan import run_scan
 

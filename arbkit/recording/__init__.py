@@ -8,6 +8,7 @@ recorded order, and returns the opportunity events its scanner produced.
 from __future__ import annotations
 
 from arbkit.recording.compact import CompactReport, compact
+from arbkit.recording.importer import ImportReport, import_tardis
 from arbkit.recording.reader import RecordedUpdate, load_updates, scan_dataset
 from arbkit.recording.recorder import Recorder
 from arbkit.recording.replay import Replayer, ReplayResult, opportunity_keys, replay
@@ -25,11 +26,12 @@ from arbkit.recording.schemas import (
 
 __all__ = [
     "BOOK_SCHEMA",
-    "CompactReport",
     "DATASETS",
     "HEALTH_SCHEMA",
     "META_FILE",
     "OPPORTUNITY_SCHEMA",
+    "CompactReport",
+    "ImportReport",
     "RecordedUpdate",
     "Recorder",
     "RecordingMeta",
@@ -38,6 +40,7 @@ __all__ = [
     "Replayer",
     "compact",
     "dataset_glob",
+    "import_tardis",
     "load_updates",
     "opportunity_keys",
     "read_meta",

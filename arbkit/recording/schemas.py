@@ -81,6 +81,7 @@ class RecordingMeta(msgspec.Struct, kw_only=True):
     book_depth: dict[str, int] = msgspec.field(default_factory=dict)  # the live composites' depth per exchange
     arbitrage: dict[str, Any] | None = None  # msgspec.to_builtins(ArbitrageConfig) of the attached scanner
     rows: dict[str, int] = msgspec.field(default_factory=dict)
+    imports: list[str] = msgspec.field(default_factory=list)  # instruments imported from vendor files, in order
 
 
 def dataset_glob(out_dir: str | os.PathLike[str], dataset: str = "books") -> str:

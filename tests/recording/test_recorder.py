@@ -159,7 +159,8 @@ async def test_close_flushes_everything(tmp_path: Path) -> None:
     for _ in range(30):
         source.emit(BTC)
     await asyncio.sleep(0.05)
-    assert not list(tmp_path.glob("**/*.parquet"))  # nothing due yet
+    assert not list((tmp_path / "books").glob("**/*.parquet"))  # nothing due yet
+    assert not list((tmp_path / STAGING).glob("**/*.parquet"))
     await recorder.close()
     assert _books(tmp_path).select(pl.len()).collect().item() == 30 * 10
     await recorder.close()  # twice is fine
