@@ -30,7 +30,7 @@ def same_book(book: dict, venue: LocalVenue, symbol: str = SYM) -> bool:
 
 async def test_public_rest_passes_ccxt_validators(binance: ccxtpro.binance, local_venue: LocalVenue) -> None:
     markets = await binance.load_markets()
-    assert sorted(markets) == ["BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"]
+    assert {"BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"} <= set(markets) and len(markets) >= 50
     for market in markets.values():
         check_market(binance, {}, "loadMarkets", market)
     btc = markets[SYM]

@@ -69,7 +69,7 @@ async def mexc(mexc_venue: LocalVenue) -> AsyncIterator[Any]:
 
 async def test_public_rest_passes_ccxt_validators(mexc: Any, mexc_venue: LocalVenue) -> None:
     markets = await mexc.load_markets()
-    assert sorted(markets) == ["BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"]
+    assert {"BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"} <= set(markets) and len(markets) >= 50
     for market in markets.values():
         check_market(mexc, {}, "loadMarkets", market)
     btc = markets[SYM]
