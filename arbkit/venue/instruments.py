@@ -1,8 +1,8 @@
 """Which spot symbols each local venue lists, with tick/step sizes, minimums, fees and reference prices.
 
 Symbols are unified strings (``BTC/USDT``); each protocol maps them to its own wire names. Every venue lists the
-five core pairs plus about 55 more (vs USDT; vs USD on Kraken), so scale can be measured offline; the simulated
-market quotes the extra ones only once a client asks for them.
+five core pairs plus about 55 more (vs USDT; vs USD and USDT on Kraken), so scale can be measured offline; the
+simulated market quotes the extra ones only once a client asks for them.
 """
 
 from __future__ import annotations
@@ -141,9 +141,10 @@ CORE_LISTINGS: dict[str, tuple[str, ...]] = {
 
 
 def _listing(exchange: str) -> tuple[str, ...]:
-    quote = "USD" if exchange == "kraken" else "USDT"
+    quotes = ("USD", "USDT") if exchange == "kraken" else ("USDT",)  # Kraken quotes in USD and, widely, USDT
     core = CORE_LISTINGS[exchange]
-    more = [f"{asset}/{quote}" for asset in (*_ASSET_PRECISION, *_MORE_ASSETS) if asset not in _NOT_LISTED[exchange]]
+    assets = [a for a in (*_ASSET_PRECISION, *_MORE_ASSETS) if a not in _NOT_LISTED[exchange]]
+    more = [f"{asset}/{quote}" for quote in quotes for asset in assets]
     return (*core, *(s for s in more if s not in core))
 
 
