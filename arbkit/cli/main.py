@@ -156,6 +156,11 @@ def _parser() -> argparse.ArgumentParser:
     from arbkit.cli.run import add_run_parser
 
     add_run_parser(sub)
+
+    from arbkit.cli import compact, import_
+
+    compact.add_parser(sub)
+    import_.add_parser(sub)
     return parser
 
 
@@ -187,6 +192,8 @@ def _logging_to_stderr(level: str) -> Iterator[None]:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if getattr(args, "handler", None) is not None:  # commands that register themselves (compact, import)
+            return int(args.handler(args))
         if args.command == "scan":
             from arbkit.cli.scan import run_scan
 

@@ -7,6 +7,8 @@ recorded order, and returns the opportunity events its scanner produced.
 
 from __future__ import annotations
 
+from arbkit.recording.compact import CompactReport, compact
+from arbkit.recording.importer import ImportReport, import_tardis
 from arbkit.recording.reader import RecordedUpdate, load_updates, scan_dataset
 from arbkit.recording.recorder import Recorder
 from arbkit.recording.replay import Replayer, ReplayResult, opportunity_keys, replay
@@ -28,13 +30,17 @@ __all__ = [
     "HEALTH_SCHEMA",
     "META_FILE",
     "OPPORTUNITY_SCHEMA",
+    "CompactReport",
+    "ImportReport",
     "RecordedUpdate",
     "Recorder",
     "RecordingMeta",
     "ReplayMarket",
     "ReplayResult",
     "Replayer",
+    "compact",
     "dataset_glob",
+    "import_tardis",
     "load_updates",
     "opportunity_keys",
     "read_meta",

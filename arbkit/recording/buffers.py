@@ -1,30 +1,22 @@
-"""In-memory columnar buffers of recorded rows, and the writer that turns full buffers into Parquet part files.
+"""In-memory columnar buffers of recorded rows (listeners only append: no I/O on the event loop).
 
-Listeners only append to buffers (no I/O on the event loop); a full buffer is handed to ``PartWriter``, which
-writes it on a worker thread, each part file under a temporary name and renamed, so a crash loses at most the
-buffers not yet flushed.
+A full buffer is handed to the ``PartWriter`` (``writer``), which turns it into Parquet on a worker thread.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
 import time
-import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import numpy as np
 import polars as pl
 
-from arbkit.recording.schemas import DATASETS, I64, PARTITIONS, ROW_SCHEMAS, STR, TS_MS, TS_US
+from arbkit.recording.schemas import I64, ROW_SCHEMAS, STR, TS_MS, TS_US
 from arbkit.research.frames import levels_to_numpy
 from arbkit.structs import Level, OrderBook
 
-__all__ = ["BookBuffer", "PartWriter", "RowBuffer"]
+__all__ = ["BookBuffer", "RowBuffer"]
 
 _CHUNK = 1 << 16  # levels converted per C call, so the worker thread releases the GIL often
 
@@ -90,7 +82,7 @@ class BookBuffer:
         ]
         columns = [s.gather(book) for s in per_book] + [
             pl.Series("side", ["bid", "ask"], STR).gather(pl.Series(segment & 1)),
-            pl.Series("level", (np.arange(len(segment)) - starts[segment]).astype(np.uint32)),
+            pl.Series("level", (np.arange(len(segment)) - starts[segment]).astype(np.int32)),
             pl.Series("price", price),
             pl.Series("size", size),
             pl.Series("sequence", self.sequence, I64).gather(book),
@@ -129,84 +121,3 @@ class RowBuffer:
 
     def release(self) -> None:
         self.rows_.clear()
-
-
-class PartWriter:
-    """Writes queued buffers, in queue order, as part files from a worker thread; counts rows and failed batches.
-
-    ``log`` is the owner's logger, so a failed batch is reported where the owner's other messages are.
-    """
-
-    def __init__(self, out_dir: Path, compression: str, log: logging.Logger) -> None:
-        self.out_dir = out_dir
-        self.compression = compression
-        self.run = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
-        self.batches = 0
-        self.rows_written: dict[str, int] = dict.fromkeys(DATASETS, 0)
-        self.errors: list[str] = []
-        self._log = log
-        self._queue: asyncio.Queue[tuple[str, Any] | None] | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._task is not None
-
-    def start(self) -> None:
-        """Start the writer task on the running loop."""
-        self._queue = asyncio.Queue()
-        self._task = asyncio.get_running_loop().create_task(self._write_loop(), name="arbkit-recorder-writer")
-
-    def put(self, dataset: str, buffer: BookBuffer | RowBuffer) -> None:
-        """Queue a full buffer of ``dataset`` (dropped if the writer never started)."""
-        if self._queue is not None:
-            self._queue.put_nowait((dataset, buffer))
-
-    async def drain(self) -> None:
-        """Wait until every queued buffer is on disk."""
-        if self._queue is not None:
-            await self._queue.join()
-
-    async def close(self) -> None:
-        """Write everything queued, then stop the writer task."""
-        if self._task is not None and self._queue is not None:
-            self._queue.put_nowait(None)
-            await self._task
-
-    async def _write_loop(self) -> None:
-        assert self._queue is not None
-        while True:
-            item = await self._queue.get()
-            try:
-                if item is None:
-                    return
-                dataset, buffer = item
-                self.batches += 1
-                try:
-                    rows = await asyncio.to_thread(self._write_batch, dataset, buffer, self.batches)
-                    self.rows_written[dataset] += rows
-                except Exception as exc:
-                    self.errors.append(f"{dataset} batch {self.batches}: {exc}")
-                    self._log.error(
-                        "recorder %s: %s batch %d not written: %s", self.out_dir, dataset, self.batches, exc
-                    )
-            finally:
-                self._queue.task_done()
-
-    def _write_batch(self, dataset: str, buffer: Any, batch: int) -> int:
-        """Worker thread: one part file per (date, exchange, symbol) present in the batch, each renamed into place."""
-        frame: pl.DataFrame = buffer.frame()
-        buffer.release()  # free the Python objects here, in slices, not on the event loop when the buffer dies
-        key = PARTITIONS[dataset]
-        parts = frame.with_columns(_date=pl.col("ts").dt.date()).partition_by(
-            ["_date", key, "symbol"], maintain_order=True, as_dict=True
-        )
-        for (day, name, symbol), part in parts.items():
-            folder = self.out_dir / dataset / f"date={day}" / f"{key}={quote(str(name), safe='')}"
-            folder = folder / f"symbol={quote(str(symbol), safe='')}"
-            folder.mkdir(parents=True, exist_ok=True)
-            final = folder / f"part-{self.run}-{batch:06d}.parquet"
-            tmp = folder / f".{final.name}.tmp"
-            part.drop("_date").write_parquet(tmp, compression=self.compression, statistics=True)
-            os.replace(tmp, final)
-        return frame.height

@@ -1,8 +1,9 @@
 """Recorder: a session's books, book health and opportunity events to hive-partitioned Parquet.
 
 The Recorder attaches to a session's composites and scanner and routes each event into a columnar buffer (no I/O
-on the event loop); full buffers, and every buffer each ``flush_interval``, go to a ``PartWriter``. The layout
-on disk is described in ``schemas``; the buffers and the writer in ``buffers``.
+on the event loop); full buffers, and every buffer each ``flush_interval``, go to a ``PartWriter`` (``writer``),
+which stages them on disk at once and rolls them into one visible file per partition every ``roll_interval``
+seconds or ``roll_bytes``. The layout on disk is described in ``schemas``; the buffers in ``buffers``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import polars as pl
 
 from arbkit.arbitrage.lifecycle import OpportunityEvent
 from arbkit.errors import ArbkitError
-from arbkit.recording.buffers import BookBuffer, PartWriter, RowBuffer
+from arbkit.recording.buffers import BookBuffer, RowBuffer
+from arbkit.recording.files import RecordingLock, recover
 from arbkit.recording.schemas import (
     DATASETS,
     RecordingMeta,
@@ -30,6 +32,7 @@ from arbkit.recording.schemas import (
     opportunity_row,
     write_meta,
 )
+from arbkit.recording.writer import PartWriter
 from arbkit.structs import BookHealth, BookUpdate, OrderBook
 
 __all__ = ["Recorder"]
@@ -40,7 +43,12 @@ _HEALTH_EVERY_MS = 1000.0
 
 
 class Recorder:
-    """``rec = Recorder("recordings/run1"); rec.attach(session); ...; await rec.close()``."""
+    """``rec = Recorder("recordings/run1"); rec.attach(session); ...; await rec.close()``.
+
+    ``flush_interval``: seconds between writes of the buffers to disk (what a crash can lose at most);
+    ``roll_interval`` / ``roll_bytes``: when a partition's staged batches become one file readers see
+    (0 makes every flush visible at once). One recorder at a time per directory (a lock file guards it).
+    """
 
     def __init__(
         self,
@@ -48,21 +56,26 @@ class Recorder:
         depth: int = 20,
         batch_rows: int = 200_000,
         flush_interval: float = 1.0,
-        compression: str = "lz4",
+        compression: str = "zstd",
+        roll_interval: float = 300.0,
+        roll_bytes: int = 128 << 20,
     ) -> None:
-        if depth < 1 or batch_rows < 1 or flush_interval <= 0:
-            raise ValueError("Recorder: depth and batch_rows must be >= 1 and flush_interval > 0")
+        if depth < 1 or batch_rows < 1 or flush_interval <= 0 or roll_interval < 0 or roll_bytes < 1:
+            raise ValueError(
+                "Recorder: depth, batch_rows and roll_bytes must be >= 1, flush_interval > 0, roll_interval >= 0"
+            )
         self.out_dir = Path(out_dir)
         self.depth = depth
         self.batch_rows = batch_rows
         self.flush_interval = flush_interval
         self.compression = compression
         self.meta = RecordingMeta(depth=depth, started_ms=int(time.time() * 1000))
-        self._parts = PartWriter(self.out_dir, compression, log)
+        self._parts = PartWriter(self.out_dir, compression, log, roll_interval, roll_bytes)
+        self._lock = RecordingLock(self.out_dir, "recorder")
         self._books = BookBuffer(depth)
         self._health = RowBuffer("health")
         self._opps = RowBuffer("opportunities")
-        self._next_id = _last_update_id(self.out_dir) + 1
+        self._next_id = 0
         self._health_seen: dict[tuple[str, str], tuple[str, float]] = {}
         self._sources: list[Any] = []
         self._detach: list[Callable[[], None]] = []
@@ -139,6 +152,9 @@ class Recorder:
             raise ArbkitError(f"recorder {self.out_dir}: closed")
         if not self._parts.started:
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+            recover(self.out_dir, self.compression)  # a crashed earlier run's staged batches, before counting ids
+            self._next_id = _last_update_id(self.out_dir) + 1
             self._parts.start()
             self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="arbkit-recorder-ticker")
 
@@ -181,6 +197,7 @@ class Recorder:
             if time.monotonic() - last_flush >= self.flush_interval:
                 last_flush = time.monotonic()
                 self.flush()
+                self._parts.check_rolls()
 
     def _write_meta(self) -> None:
         self.meta.rows = dict(self.rows_written)
@@ -203,6 +220,7 @@ class Recorder:
         self.meta.stopped_ms = int(time.time() * 1000)
         if self.out_dir.exists():
             self._write_meta()
+        self._lock.release()
         if self.errors:
             raise ArbkitError(f"recorder {self.out_dir}: {len(self.errors)} batch(es) not written: {self.errors[0]}")
 

@@ -2,12 +2,14 @@
 
 Three datasets under ``out_dir`` (``books/``, ``health/``, ``opportunities/``), each laid out as
 ``<dataset>/date=YYYY-MM-DD/<exchange key>=<name>/symbol=<BASE%2FQUOTE>/part-<run>-<batch>.parquet`` so that
-``pl.scan_parquet(f"{out_dir}/books/**/*.parquet", hive_partitioning=True)`` reads one lazy dataset. The symbol is
-percent-encoded in the path (``BTC%2FUSDT``); polars and pyarrow decode it, so the column reads ``BTC/USDT``.
+``pl.scan_parquet(f"{out_dir}/books/**/*.parquet", hive_partitioning=True)`` reads one lazy dataset (so do DuckDB
+and Spark: see docs/recordings.md). The symbol is percent-encoded in the path as Hive does (``BTC%2FUSDT``); polars,
+DuckDB and Spark decode it, so the column reads ``BTC/USDT``. The exchange and symbol are also columns of every file.
 
 Opportunity rows follow ``OPPORTUNITY_SCHEMA`` (see ``RecordingMeta.version`` for older recordings).
 Book rows follow ``RECORDED_BOOK_SCHEMA`` plus ``received`` (local receive time, us) and ``update_id`` (the order
-in which the scanner saw the updates, across every venue: replay follows it).
+in which the scanner saw the updates, across every venue: replay follows it). On disk ``level`` is a signed Int32
+(Spark has no unsigned types); timestamps are ms or us with UTC, never ns.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ PARTITIONS = {"books": "exchange", "health": "exchange", "opportunities": "buy_e
 
 TS_MS, TS_US = pl.Datetime("ms", "UTC"), pl.Datetime("us", "UTC")
 F64, I64, STR = pl.Float64(), pl.Int64(), pl.String()
-BOOK_SCHEMA: dict[str, pl.DataType] = {**RECORDED_BOOK_SCHEMA, "received": TS_US, "update_id": I64}
+BOOK_SCHEMA: dict[str, pl.DataType] = {
+    **RECORDED_BOOK_SCHEMA, "level": pl.Int32(), "received": TS_US, "update_id": I64,
+}  # fmt: skip
 HEALTH_SCHEMA: dict[str, pl.DataType] = {
     "ts": TS_MS, "exchange": STR, "symbol": STR, "state": STR, "sequence": I64, "age_ms": F64,
     "updates": I64, "updates_per_second": F64, "gaps": I64, "resyncs": I64, "checksum_failures": I64,
@@ -60,6 +64,11 @@ OPPORTUNITY_SCHEMA: dict[str, pl.DataType] = {
     "updates": I64, "close_reason": STR, "books_seen": I64, "event_id": I64,
 }  # fmt: skip
 ROW_SCHEMAS = {"health": HEALTH_SCHEMA, "opportunities": OPPORTUNITY_SCHEMA}
+
+
+def dataset_schema(dataset: str) -> dict[str, pl.DataType]:
+    """The column schema of one dataset (``books``, ``health`` or ``opportunities``)."""
+    return BOOK_SCHEMA if dataset == "books" else ROW_SCHEMAS[dataset]
 
 
 class RecordingMeta(msgspec.Struct, kw_only=True):
@@ -79,6 +88,7 @@ class RecordingMeta(msgspec.Struct, kw_only=True):
     book_depth: dict[str, int] = msgspec.field(default_factory=dict)  # the live composites' depth per exchange
     arbitrage: dict[str, Any] | None = None  # msgspec.to_builtins(ArbitrageConfig) of the attached scanner
     rows: dict[str, int] = msgspec.field(default_factory=dict)
+    imports: list[str] = msgspec.field(default_factory=list)  # instruments imported from vendor files, in order
 
 
 def dataset_glob(out_dir: str | os.PathLike[str], dataset: str = "books") -> str:

@@ -3,6 +3,11 @@
 Each venue follows the reference with its own lag (an EMA), basis, spread and size noise, so cross-venue spreads
 move like real ones. Now and then (seeded) a venue stops following for a while, a book goes thin, or a
 fat-finger level prices through the mid. Levels sit on a fixed price grid, so a step changes only a few levels.
+
+The core pairs (``CORE_LISTINGS``) are quoted on every step from one seeded generator, as always. The wider
+universe (about 55 more pairs per venue) costs nothing until a client asks for a book (``book()``, or an order
+reaching the engine's books): from then on it is quoted too, from its own generator seeded by (seed, venue,
+symbol), so activating it never changes the core pairs' path.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ import math
 import random
 import time
 from collections import deque
+from typing import Any
 
 import msgspec
 
 from arbkit.venue.book import BookDelta, Level, VenueBook
-from arbkit.venue.instruments import REFERENCE_PRICES, Instrument, instruments
+from arbkit.venue.instruments import CORE_LISTINGS, REFERENCE_PRICES, Instrument, instruments
 
 __all__ = ["PublicTrade", "SimulatedMarket", "VenueProfile"]
 
@@ -58,6 +64,7 @@ class _Quoter:
     """Quoting state of one venue book."""
 
     __slots__ = (
+        "active",
         "basis",
         "book",
         "exchange",
@@ -68,6 +75,7 @@ class _Quoter:
         "lag_left",
         "mid",
         "profile",
+        "rng",
         "shift_bps",
         "shift_left",
         "thin_left",
@@ -88,6 +96,19 @@ class _Quoter:
         self.lag_left = self.thin_left = self.fat_left = self.shift_left = 0
         self.fat_bps = self.shift_bps = 0.0
         self.trade_id = 0
+        self.active = True
+        self.rng: random.Random | None = None  # None: the market's shared generator (core pairs)
+
+
+class _Books(dict[str, VenueBook]):
+    """An exchange's books for the matching engine: looking one up wakes it (an order means someone trades it)."""
+
+    def __init__(self, market: SimulatedMarket, exchange: str, books: dict[str, VenueBook]) -> None:
+        super().__init__(books)
+        self._market, self._exchange = market, exchange
+
+    def __getitem__(self, symbol: str) -> VenueBook:
+        return self._market.book(self._exchange, symbol)
 
 
 class SimulatedMarket:
@@ -95,47 +116,92 @@ class SimulatedMarket:
 
     def __init__(self, exchanges: list[str], seed: int = 7, history: int = 512) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.steps = 0
         self.reference: dict[str, float] = {}
         self._quoters: dict[tuple[str, str], _Quoter] = {}
         self._tapes: dict[tuple[str, str], deque[PublicTrade]] = {}
         self._pending: list[tuple[str, str, PublicTrade]] = []
+        core = {(e, s) for e in exchanges for s in CORE_LISTINGS.get(e, ())}
+        core_assets = {s.split("/")[0] for _, s in core}
+        self._lazy_walks: dict[str, list[Any]] = {}  # asset -> [its generator, steps applied]
         for exchange in exchanges:
             profile = PROFILES.get(exchange, VenueProfile())
             for symbol, inst in instruments(exchange).items():
                 ref = self.reference.setdefault(inst.base, REFERENCE_PRICES[inst.base])
-                self._quoters[(exchange, symbol)] = _Quoter(exchange, inst, profile, ref, history)
+                quoter = _Quoter(exchange, inst, profile, ref, history)
+                if (exchange, symbol) not in core:
+                    quoter.active = False
+                    quoter.rng = random.Random(f"{seed}/{exchange}/{symbol}")
+                    if inst.base not in core_assets:
+                        self._lazy_walks.setdefault(inst.base, [random.Random(f"{seed}/{inst.base}"), 0])
+                self._quoters[(exchange, symbol)] = quoter
                 self._tapes[(exchange, symbol)] = deque(maxlen=500)
+        self._walked = [a for a in self.reference if a in core_assets]  # the shared walk, in listing order
         now = time.time_ns() // 1_000_000
         for quoter in self._quoters.values():
-            self._quote(quoter, now)
-            for k in range(20):  # a short tape so public trade endpoints are not empty at start
-                self._synthetic_trade(quoter, now - (20 - k) * 1500)
+            if quoter.active:
+                self._seed_book(quoter, now)
         self._pending.clear()
 
+    def _seed_book(self, quoter: _Quoter, now: int) -> None:
+        self._quote(quoter, now)
+        for k in range(20):  # a short tape so public trade endpoints are not empty at start
+            self._synthetic_trade(quoter, now - (20 - k) * 1500)
+
+    def _activate(self, quoter: _Quoter) -> None:
+        """Start quoting a book of the wider universe, at the reference price of this step."""
+        quoter.active = True
+        self._walk_lazy(quoter.inst.base)
+        quoter.mid = self.reference[quoter.inst.base]
+        pending = len(self._pending)
+        self._seed_book(quoter, time.time_ns() // 1_000_000)
+        del self._pending[pending:]  # the seeded tape is history, not news for the trade streams
+
+    def _walk_lazy(self, asset: str) -> None:
+        """Bring a lazily walked asset's reference up to this step (its own generator: the path is the same)."""
+        walk = self._lazy_walks.get(asset)
+        if walk is None:
+            return
+        rng, done = walk
+        price = self.reference[asset]
+        for _ in range(self.steps - done):
+            price = _move(price, rng)
+        self.reference[asset] = price
+        walk[1] = self.steps
+
     def book(self, exchange: str, symbol: str) -> VenueBook:
-        return self._quoters[(exchange, symbol)].book
+        quoter = self._quoters[(exchange, symbol)]
+        if not quoter.active:
+            self._activate(quoter)
+        return quoter.book
 
     def books(self, exchange: str) -> dict[str, VenueBook]:
-        return {sym: q.book for (ex, sym), q in self._quoters.items() if ex == exchange}
+        books = {sym: q.book for (ex, sym), q in self._quoters.items() if ex == exchange}
+        return _Books(self, exchange, books)
+
+    @property
+    def active_books(self) -> int:
+        """Books quoted on every step."""
+        return sum(q.active for q in self._quoters.values())
 
     def step(self) -> list[tuple[str, str, BookDelta]]:
         """Move every reference price, re-quote every venue book; the non-empty deltas produced."""
-        rng = self.rng
         self.steps += 1
-        for asset, price in self.reference.items():
-            move = SIGMA * rng.gauss(0.0, 1.0)
-            if rng.random() < JUMP_RATE:
-                move += rng.choice((-1.0, 1.0)) * rng.uniform(0.002, 0.005)
-            self.reference[asset] = price * (1.0 + move)
+        for asset in self._walked:
+            self.reference[asset] = _move(self.reference[asset], self.rng)
         now = time.time_ns() // 1_000_000
         out: list[tuple[str, str, BookDelta]] = []
         for (exchange, symbol), quoter in self._quoters.items():
+            if not quoter.active:
+                continue
+            if quoter.rng is not None:
+                self._walk_lazy(quoter.inst.base)
             self._maybe_event(quoter)
             delta = self._quote(quoter, now)
             if not delta.is_empty:
                 out.append((exchange, symbol, delta))
-            if rng.random() < TRADE_RATE:
+            if (quoter.rng or self.rng).random() < TRADE_RATE:
                 self._synthetic_trade(quoter, now)
         return out
 
@@ -163,7 +229,7 @@ class SimulatedMarket:
         return pending
 
     def _maybe_event(self, q: _Quoter) -> None:
-        rng = self.rng
+        rng = q.rng or self.rng
         q.lag_left = max(0, q.lag_left - 1)
         q.thin_left = max(0, q.thin_left - 1)
         q.fat_left = max(0, q.fat_left - 1)
@@ -181,7 +247,7 @@ class SimulatedMarket:
         q.basis = q.basis * 0.98 + rng.gauss(0.0, 0.15)
 
     def _quote(self, q: _Quoter, now: int) -> BookDelta:
-        rng, p, inst = self.rng, q.profile, q.inst
+        rng, p, inst = q.rng or self.rng, q.profile, q.inst
         ref = self.reference[inst.base]
         if q.lag_left == 0:
             q.mid += p.alpha * (ref - q.mid)
@@ -238,13 +304,21 @@ class SimulatedMarket:
         return out
 
     def _synthetic_trade(self, q: _Quoter, now: int) -> None:
-        rng = self.rng
+        rng = q.rng or self.rng
         buy = rng.random() < 0.5
         size = q.inst.round_qty(q.unit * rng.uniform(0.01, 0.2))
         price = q.book.best_ask if buy else q.book.best_bid
         if price is None or size < q.inst.step_size:
             return
         self.record_trade(q.exchange, q.inst.symbol, price, size, "buy" if buy else "sell", now)
+
+
+def _move(price: float, rng: random.Random) -> float:
+    """One step of a reference random walk: Gaussian noise plus a rare jump."""
+    move = SIGMA * rng.gauss(0.0, 1.0)
+    if rng.random() < JUMP_RATE:
+        move += rng.choice((-1.0, 1.0)) * rng.uniform(0.002, 0.005)
+    return price * (1.0 + move)
 
 
 def _diff(current: dict[float, float], target: dict[float, float], step: float) -> list[Level]:

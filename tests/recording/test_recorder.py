@@ -1,5 +1,5 @@
-"""Recorder: hive-partitioned Parquet read lazily, batching, close flushes, a crash loses at most one batch, and
-the event loop keeps running while a big batch is written.
+"""Recorder: hive-partitioned Parquet read lazily, batches staged then rolled into few files, close flushes, a
+crash loses at most the unflushed batch, and the event loop keeps running while a big batch is written.
 
 Book updates come from a small in-process source with the composite's listener API (no exchange is involved: the
 recorder only sees ``BookUpdate`` Structs); the end-to-end recording of a live session is in test_replay.py.
@@ -8,15 +8,21 @@ recorder only sees ``BookUpdate`` Structs); the end-to-end recording of a live s
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from arbkit.config import ExchangeConfig, WebsocketConfig
+from arbkit.errors import ArbkitError
 from arbkit.exchanges.listeners import Listeners
-from arbkit.recording import BOOK_SCHEMA, Recorder, dataset_glob, read_meta
+from arbkit.recording import BOOK_SCHEMA, Recorder, compact, dataset_glob, read_meta
+from arbkit.recording.files import STAGING
 from arbkit.research.frames import RECORDED_BOOK_SCHEMA, books_frame
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
 
@@ -97,9 +103,9 @@ async def test_partitioned_parquet_reads_as_one_lazy_dataset(tmp_path: Path) -> 
     assert read_meta(tmp_path).rows["books"] == rows.height
 
 
-async def test_batches_become_separate_part_files(tmp_path: Path) -> None:
+async def test_roll_interval_zero_makes_every_batch_a_visible_part_file(tmp_path: Path) -> None:
     source = _Source("binance", [BTC], levels=10)
-    recorder = Recorder(tmp_path, depth=10, batch_rows=200, flush_interval=60.0)
+    recorder = Recorder(tmp_path, depth=10, batch_rows=200, flush_interval=60.0, roll_interval=0)
     recorder.attach_exchange(source)
     for _ in range(50):  # 20 rows each: a batch every 10 updates
         source.emit(BTC)
@@ -111,6 +117,41 @@ async def test_batches_become_separate_part_files(tmp_path: Path) -> None:
     await recorder.close()
 
 
+async def test_batches_are_staged_then_rolled_into_one_file_per_partition(tmp_path: Path) -> None:
+    sources = [_Source("binance", [BTC, ETH], levels=10), _Source("gateio", [BTC], levels=10)]
+    recorder = Recorder(tmp_path, depth=10, batch_rows=200, flush_interval=60.0)  # default roll: minutes
+    for source in sources:
+        recorder.attach_exchange(source)
+    for _ in range(40):
+        for source in sources:
+            for symbol in source.active_symbols:
+                source.emit(symbol)
+    await recorder.drain()
+    staged = list((tmp_path / STAGING / "books").glob("**/*.parquet"))
+    assert len(staged) >= 3 * 10  # on disk already (safe), one small file per partition per batch
+    assert not list((tmp_path / "books").glob("**/*.parquet"))  # but no reader sees them before the roll
+    await recorder.close()
+    files = sorted((tmp_path / "books").glob("**/*.parquet"))
+    assert len(files) == 3  # one per (date, exchange, symbol)
+    assert not (tmp_path / STAGING).exists()
+    rows = _books(tmp_path).collect()
+    assert rows.height == 3 * 40 * 20
+    assert rows["update_id"].n_unique() == 120
+    for f in files:  # each file keeps the recorded order
+        assert pl.read_parquet(f)["update_id"].is_sorted()
+
+
+async def test_roll_bytes_rolls_a_partition_before_its_interval(tmp_path: Path) -> None:
+    source = _Source("binance", [BTC], levels=10)
+    recorder = Recorder(tmp_path, depth=10, batch_rows=200, flush_interval=60.0, roll_bytes=1)
+    recorder.attach_exchange(source)
+    for _ in range(30):
+        source.emit(BTC)
+    await recorder.drain()
+    assert len(list((tmp_path / "books").glob("**/*.parquet"))) == 3
+    await recorder.close()
+
+
 async def test_close_flushes_everything(tmp_path: Path) -> None:
     source = _Source("binance", [BTC])
     recorder = Recorder(tmp_path, depth=5, batch_rows=10_000, flush_interval=60.0)
@@ -119,6 +160,7 @@ async def test_close_flushes_everything(tmp_path: Path) -> None:
         source.emit(BTC)
     await asyncio.sleep(0.05)
     assert not list((tmp_path / "books").glob("**/*.parquet"))  # nothing due yet
+    assert not list((tmp_path / STAGING).glob("**/*.parquet"))
     await recorder.close()
     assert _books(tmp_path).select(pl.len()).collect().item() == 30 * 10
     await recorder.close()  # twice is fine
@@ -126,29 +168,59 @@ async def test_close_flushes_everything(tmp_path: Path) -> None:
 
 async def test_flush_interval_writes_without_close(tmp_path: Path) -> None:
     source = _Source("binance", [BTC])
-    recorder = Recorder(tmp_path, depth=5, flush_interval=0.1)
+    recorder = Recorder(tmp_path, depth=5, flush_interval=0.1, roll_interval=0.2)
     recorder.attach_exchange(source)
     source.emit(BTC)
     deadline = time.monotonic() + 3.0
-    while not list((tmp_path / "books").glob("**/*.parquet")):
-        assert time.monotonic() < deadline, "the timer never flushed"
+    while not list((tmp_path / "books").glob("**/*.parquet")):  # staged on a flush, visible after the roll
+        assert time.monotonic() < deadline, "the timer never flushed and rolled"
         await asyncio.sleep(0.02)
     await recorder.close()
 
 
-async def test_crash_loses_at_most_the_unflushed_batch(tmp_path: Path) -> None:
+async def test_one_recorder_per_directory(tmp_path: Path) -> None:
+    first = Recorder(tmp_path, depth=5)
+    first.attach_exchange(_Source("binance", [BTC]))
+    second = Recorder(tmp_path, depth=5)
+    with pytest.raises(ArbkitError, match="in use by another recorder"):
+        second.attach_exchange(_Source("gateio", [BTC]))
+    await first.close()
+    await second.close()
+
+
+_CRASHING_RECORDER = """
+import asyncio, os, sys
+from tests.recording.test_recorder import BTC, _Source
+from arbkit.recording import Recorder
+
+async def main():
     source = _Source("binance", [BTC], levels=10)
-    batch = 300
-    recorder = Recorder(tmp_path, depth=10, batch_rows=batch, flush_interval=60.0)
+    recorder = Recorder(sys.argv[1], depth=10, batch_rows=300, flush_interval=60.0)
     recorder.attach_exchange(source)
-    for _ in range(100):  # 2,000 rows
+    for _ in range(100):  # 2,000 rows: six batches flushed, 200 rows still in memory
         source.emit(BTC)
     await recorder.drain()
-    # "crash" here: close() is never reached; what is on disk is all a reader will ever get
-    on_disk = _books(tmp_path).select(pl.len()).collect().item()
-    assert 2000 - batch < on_disk <= 2000 and on_disk + recorder.pending_rows["books"] == 2000
-    assert not list((tmp_path / "books").glob("**/*.tmp"))  # every part was renamed into place
-    await recorder.close()  # only to stop its tasks
+    print(recorder.pending_rows["books"], flush=True)
+    os._exit(9)  # a crash: no close(), no roll, the lock dropped by the OS
+
+asyncio.run(main())
+"""
+
+
+def test_crash_loses_at_most_the_unflushed_batch(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", _CRASHING_RECORDER, str(tmp_path)], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 9, done.stderr
+    pending = int(done.stdout.strip())
+    assert 0 < pending < 300
+    assert not list((tmp_path / "books").glob("**/*.parquet"))  # nothing was rolled before the crash
+    assert not list(tmp_path.glob("**/*.tmp"))  # every staged file was renamed into place whole
+    report = compact(tmp_path)  # recovers the staged batches (so would the next Recorder on this directory)
+    assert report.recovered == 6
+    assert _books(tmp_path).select(pl.len()).collect().item() == 2000 - pending
 
 
 async def test_event_loop_keeps_ticking_during_a_big_flush(tmp_path: Path) -> None:

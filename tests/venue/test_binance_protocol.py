@@ -16,7 +16,7 @@ from ccxt.test.exchange.base import test_ticker as check_ticker
 from ccxt.test.exchange.base import test_trade as check_trade
 from ccxt.test.exchange.base import test_trading_fee as check_trading_fee
 
-from arbkit.venue import LocalVenue, serve
+from arbkit.venue import LocalVenue, instruments, serve
 from tests.venue.conftest import binance_client
 
 SYM = "BTC/USDT"
@@ -30,7 +30,7 @@ def same_book(book: dict, venue: LocalVenue, symbol: str = SYM) -> bool:
 
 async def test_public_rest_passes_ccxt_validators(binance: ccxtpro.binance, local_venue: LocalVenue) -> None:
     markets = await binance.load_markets()
-    assert sorted(markets) == ["BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"]
+    assert {"BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"} <= set(markets) and len(markets) >= 50
     for market in markets.values():
         check_market(binance, {}, "loadMarkets", market)
     btc = markets[SYM]
@@ -51,7 +51,7 @@ async def test_public_rest_passes_ccxt_validators(binance: ccxtpro.binance, loca
     fee = await binance.fetch_trading_fee(SYM)
     check_trading_fee(binance, {}, "fetchTradingFee", SYM, fee)
     assert (fee["maker"], fee["taker"]) == (0.001, 0.001)
-    assert len(await binance.fetch_tickers()) == 5
+    assert len(await binance.fetch_tickers()) == len(instruments("binance"))  # every listed pair
     assert (await binance.fetch_time()) == pytest.approx(now, abs=5000)
 
 

@@ -75,7 +75,9 @@ async def test_load_markets_carries_venue_precision_and_limits(gate: ccxtpro.gat
     assert market["limits"]["amount"]["min"] == inst.min_qty
     assert market["limits"]["cost"]["min"] == inst.min_notional
     assert market["taker"] == inst.taker_fee and market["maker"] == inst.maker_fee
-    assert set(gate.symbols) == {"BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT"}
+    assert {"BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT"} <= set(gate.symbols) and len(
+        gate.symbols
+    ) >= 50
 
 
 async def test_public_rest_passes_ccxt_validators(gate_venue: LocalVenue, gate: ccxtpro.gate) -> None:

@@ -20,7 +20,7 @@ from ccxt.test.exchange.base import test_trading_fee as check_trading_fee
 
 from arbkit.exchanges.book_feed import SequenceGap
 from arbkit.exchanges.mexc import MexcPro
-from arbkit.venue import LocalVenue
+from arbkit.venue import LocalVenue, instruments
 
 SYM = "BTC/USDT"
 
@@ -69,7 +69,7 @@ async def mexc(mexc_venue: LocalVenue) -> AsyncIterator[Any]:
 
 async def test_public_rest_passes_ccxt_validators(mexc: Any, mexc_venue: LocalVenue) -> None:
     markets = await mexc.load_markets()
-    assert sorted(markets) == ["BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"]
+    assert {"BTC/USDT", "DOGE/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"} <= set(markets) and len(markets) >= 50
     for market in markets.values():
         check_market(mexc, {}, "loadMarkets", market)
     btc = markets[SYM]
@@ -91,7 +91,7 @@ async def test_public_rest_passes_ccxt_validators(mexc: Any, mexc_venue: LocalVe
         check_trade(mexc, {}, "fetchTrades", trade, SYM, now, True)
     raw = await mexc.fetch_trades(SYM, params={"method": "spotPublicGetTrades"})
     assert [t["price"] for t in raw][: len(trades)] == [t["price"] for t in trades]  # newer trades may follow
-    assert len(await mexc.fetch_tickers()) == 5
+    assert len(await mexc.fetch_tickers()) == len(instruments("mexc"))  # every listed pair
     assert (await mexc.fetch_time()) == pytest.approx(now, abs=5000)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from arbkit.structs import OrderStatus, Side
 from arbkit.venue.book import BookSnapshot
 from arbkit.venue.engine import Fill, VenueOrder
-from arbkit.venue.instruments import Instrument
+from arbkit.venue.instruments import Instrument, kraken_assets
 from arbkit.venue.market import PublicTrade
 
 __all__ = [
@@ -31,16 +31,8 @@ __all__ = [
     "trade_info",
 ]
 
-# unified asset -> (Kraken asset id, altname)
-ASSETS: dict[str, tuple[str, str]] = {
-    "BTC": ("XXBT", "XBT"),
-    "ETH": ("XETH", "ETH"),
-    "USD": ("ZUSD", "USD"),
-    "USDT": ("USDT", "USDT"),
-    "SOL": ("SOL", "SOL"),
-    "XRP": ("XXRP", "XRP"),
-    "DOGE": ("XXDG", "XDG"),
-}
+# unified asset -> (Kraken asset id, altname), with Kraken's quirks (XXBT/XBT, XXDG/XDG, ZUSD, ...)
+ASSETS: dict[str, tuple[str, str]] = kraken_assets()
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TXID = re.compile(r"^[OT][A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{6}$")
 _REST_STATUS = {

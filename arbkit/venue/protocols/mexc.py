@@ -157,6 +157,8 @@ class MexcProtocol:
         elif method == "SUBSCRIPTION":
             refused = [c for c in channels if not self._allowed(conn, c)]
             conn.topics.update(c for c in channels if c not in refused)
+            for channel in (c for c in channels if c not in refused and c not in (ORDERS, ACCOUNT)):
+                self.ctx.book(self.names.unified[channel.split("@")[3]])  # a subscriber wakes the market's book
             if refused:
                 await conn.send(
                     {"id": 0, "code": 0, "msg": f"Not Subscribed successfully! {refused}. Reason: Blocked!"}
