@@ -107,7 +107,7 @@ async def drop_book(exchange: Any, symbol: str) -> str:
     Returns ``"unsubscribed"`` or ``"reconnected"``."""
     message_hash = book_hash(exchange, symbol)
     carriers = [ws for ws in ws_clients(exchange) if message_hash in ws.subscriptions or message_hash in ws.futures]
-    if not carriers:  # ccxt already forgot the subscription (a failed check): the socket carrying the books still has it
+    if not carriers:  # ccxt forgot the subscription (a failed check); the socket carrying the books still has it
         carriers = [ws for ws in ws_clients(exchange) if any("orderbook" in str(k) for k in ws.subscriptions)][:1]
     if isinstance(getattr(exchange, "orderbooks", None), dict):
         exchange.orderbooks.pop(symbol, None)

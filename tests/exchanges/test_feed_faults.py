@@ -35,8 +35,8 @@ def state(composite: CompositePublicSpotExchange) -> BookState:
 
 
 def failures(composite: CompositePublicSpotExchange) -> int:
-    health = composite.health(BTC)[0]
-    return health.gaps + health.checksum_failures
+    health = composite.health(BTC)[0]  # a faulty delta can also surface as a failed snapshot sync (a reconnect)
+    return health.gaps + health.checksum_failures + health.reconnects
 
 
 def ws_clients(composite: CompositePublicSpotExchange) -> list[object]:

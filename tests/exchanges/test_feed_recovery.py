@@ -37,7 +37,11 @@ async def test_a_gap_on_one_symbol_leaves_the_other_streaming(venue: LocalVenue,
             for _ in range(3):
                 failed = composite.health(BTC)[0]
                 venue.skip_sequence(name, str(BTC))
-                await wait_for(lambda f=failed: (lambda h: h.gaps + h.checksum_failures > f.gaps + f.checksum_failures)(composite.health(BTC)[0]))
+                await wait_for(
+                    lambda f=failed: (lambda h: h.gaps + h.checksum_failures > f.gaps + f.checksum_failures)(
+                        composite.health(BTC)[0]
+                    )
+                )
                 await wait_for(lambda: composite.health(BTC)[0].state is BookState.LIVE)
             eth = composite.health(ETH)[0]
             assert eth.state is BookState.LIVE
