@@ -28,6 +28,7 @@ from arbkit.exchanges.ccxt_books import (
     interrupt_watch,
     reset_connections,
     settled_watch,
+    socket_alive,
 )
 from arbkit.exchanges.convert import levels
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
@@ -37,6 +38,7 @@ __all__ = ["BookFeed", "BookStalled", "ChecksumMismatch", "SequenceGap", "fail_w
 log = logging.getLogger(__name__)
 
 _CROSSED_LIMIT = 3  # consecutive crossed books before a forced resync
+_BOOK_RETRIES = 3  # per-symbol resyncs in a row before the connection itself is reset
 _MIN_SYNC_S = 1.0  # a (re)subscribe gets at least this long to deliver its first book before it counts as stuck
 _BOOK, _NETWORK, _RECONNECT = "book", "network", "reconnect"  # recovery scopes, narrowest first
 
@@ -279,15 +281,16 @@ class BookFeed:
         self._note_failure(state, reason)
         symbol = self._ccxt_symbol
         forget_stale(self._client, book_hash(self._client, symbol))
-        if scope == _BOOK:
+        if scope != _NETWORK:
+            # a socket still carrying frames for its other books is fine: resync this symbol alone; a silent one (or
+            # a symbol that keeps failing) gets its connection reset
             self._book_failures += 1
-            if self._book_failures > 1:
-                scope = _RECONNECT
-        if scope == _BOOK:
-            await drop_book(self._client, symbol)
-        elif scope == _RECONNECT:
-            self._reconnects += 1
-            reset_connections(self._client, symbol, reason)
+            alive = socket_alive(self._client, symbol, self._cfg.stall_timeout)
+            if alive and self._book_failures <= _BOOK_RETRIES:
+                await drop_book(self._client, symbol)
+            else:
+                self._reconnects += 1
+                reset_connections(self._client, symbol, reason)
         attempts = self._cfg.reconnect_attempts
         if attempts and self._failures == attempts + 1:
             log.error("%s %s: still failing after %d attempts; retrying", self.exchange, self.symbol, attempts)

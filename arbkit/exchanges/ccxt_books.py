@@ -89,6 +89,18 @@ def settled_watch(exchange: Any, message_hash: str) -> bool:
     return False
 
 
+def socket_alive(exchange: Any, symbol: str, within_s: float) -> bool:
+    """True when a connection carrying ``symbol``'s book received a frame in the last ``within_s`` seconds (its other
+    books still stream, so a failure of this one is the book's, not the connection's)."""
+    message_hash = book_hash(exchange, symbol)
+    now = exchange.milliseconds()
+    for ws in ws_clients(exchange):
+        carries = message_hash in ws.subscriptions or message_hash in ws.futures
+        if carries and not ws.closed() and ws.last_message_at and now - ws.last_message_at < within_s * 1000.0:
+            return True
+    return False
+
+
 def interrupt_watch(exchange: Any, message_hash: str, error: Exception) -> bool:
     """Fail a pending watch of ``message_hash`` (e.g. a stall noticed by the supervisor); False if none pending."""
     hit = False

@@ -38,7 +38,7 @@ class _Pump:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.skip: dict[str, list[int]] = {}  # symbol -> how many of its deltas still pass before each skip
         self.held: list[Any] = []
-        self.on_sent: Any = None  # optional (exchange, symbol, seq) -> None, called after a delta went out
+        self.on_sent: Any = None  # optional (exchange, symbol, delta, sent) -> None, after each delta's turn
         self.task: asyncio.Task[None] | None = None
 
     def put(self, item: Any) -> None:
@@ -74,11 +74,11 @@ class _Pump:
         if isinstance(item, tuple):
             symbol, payload = item
             if isinstance(payload, BookDelta):
-                if self._skipped(symbol):
-                    return
-                await p.on_book_delta(symbol, payload)
+                skipped = self._skipped(symbol)
+                if not skipped:
+                    await p.on_book_delta(symbol, payload)
                 if self.on_sent is not None:
-                    self.on_sent(self.ctx.name, symbol, payload.seq)
+                    self.on_sent(self.ctx.name, symbol, payload, not skipped)
             else:
                 await p.on_trade(symbol, payload)
         elif isinstance(item, OrderEvent):
@@ -304,7 +304,8 @@ class LocalVenue:
         self.context(name).hub.faults.close_on_subscribe += max(0, count)
 
     def on_sent(self, callback: Any) -> None:
-        """Call ``callback(exchange, symbol, seq)`` after every book delta sent (a fault campaign's clock)."""
+        """Call ``callback(exchange, symbol, delta, sent)`` after every book delta's turn in the outgoing stream
+        (``sent`` False for a skipped one): a fault campaign's clock and book mirror."""
         for pump in self._pumps.values():
             pump.on_sent = callback
 
