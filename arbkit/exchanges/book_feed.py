@@ -169,8 +169,9 @@ class BookFeed:
             self._interrupt(BookState.STALE, f"no update for {silent / 1000.0:.1f}s", _BOOK)
             return True
         down = time.monotonic() - self._down_since  # since the last (re)subscribe attempt
-        if self.state is not BookState.LIVE and self._watching and down >= max(timeout, _MIN_SYNC_S):
-            self._interrupt(self.state, f"not live for {down:.1f}s", _RECONNECT)
+        patience = max(timeout, _MIN_SYNC_S) * min(2**self._book_failures, 8)  # grows while resyncs keep failing
+        if self.state is not BookState.LIVE and self._watching and down >= patience:
+            self._interrupt(self.state, f"not live for {down:.1f}s", _BOOK)
             return True
         return False
 

@@ -168,7 +168,15 @@ class BatchedClient(Client):
     """ccxt's websocket client, except that a backlog of buffered frames is handled ``RECEIVE_BATCH`` at a time with
     a yield to the event loop in between, so book feeds and the scanner see a burst as it is applied, not after it."""
 
+    def _orphaned(self) -> bool:
+        """ccxt has replaced or dropped this connection: frames still buffered on it must not touch the new books."""
+        exchange = getattr(self.on_message_callback, "__self__", None)
+        clients = getattr(exchange, "clients", None)
+        return isinstance(clients, dict) and clients.get(self.url) is not self
+
     def receive_loop(self) -> None:
+        if self._orphaned():
+            return
         if self.closed():
             self.on_close(1006)  # terminated after the connection was made, before the loop ran
             return
@@ -176,7 +184,7 @@ class BatchedClient(Client):
         if buffer and len(buffer) > 1:
             size_delta = 0
             handled = 0
-            while len(buffer) > 1 and handled < RECEIVE_BATCH:
+            while len(buffer) > 1 and handled < RECEIVE_BATCH and not self._orphaned():
                 message, size = buffer.popleft()
                 size_delta += size + MSG_SIZE_OVERHEAD
                 self.handle_message(message)
@@ -195,6 +203,8 @@ class BatchedClient(Client):
         exception = resolved.exception()
         if exception is not None:
             self.reject(ccxt.NetworkError(str(exception)))
+            return
+        if self._orphaned():
             return
         self.handle_message(resolved.result())
         self.asyncio_loop.call_soon(self.receive_loop)
