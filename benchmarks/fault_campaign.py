@@ -200,23 +200,25 @@ class Injector:
     def __init__(self, venue: LocalVenue, observer: Observer, plan: CampaignPlan, rng: random.Random) -> None:
         self.venue, self.observer, self.plan, self.rng = venue, observer, plan, rng
         self.busy: set[str] = set()
-        self.symbols_busy: dict[str, set[str]] = {e: set() for e in EXCHANGES}
+        self.symbols_busy: dict[str, list[str]] = {e: [] for e in EXCHANGES}
         self.tasks: set[asyncio.Task[None]] = set()
 
     def free(self) -> list[str]:
         """Exchanges that can take a fault now: no exchange-wide fault in flight and a symbol left to hit."""
-        return [e for e in EXCHANGES if e not in self.busy and len(self.symbols_busy[e]) < len(SYMBOLS)]
+        return [e for e in EXCHANGES if e not in self.busy and len(set(self.symbols_busy[e])) < len(SYMBOLS)]
 
-    def inject(self, exchange: str) -> None:
-        """One seeded fault: a symbol-level one on a free symbol, or (if the exchange is idle) any kind."""
-        idle = not self.symbols_busy[exchange]
+    def inject(self, exchange: str, overlap: bool = False) -> None:
+        """One seeded fault: a symbol-level one on a free symbol, or (if the exchange is idle) any kind; ``overlap``
+        (behind schedule, nothing free) hits any symbol with a symbol-level fault on top of what is in flight."""
+        idle = not self.symbols_busy[exchange] and exchange not in self.busy
         kinds = [k for k in KINDS if (k != "checksum" or exchange == "kraken") and (idle or k in _SYMBOL_KINDS)]
         unused = [k for k in kinds if not any(done == k for done, _ in self.observer.report.faults)]
         kind = self.rng.choice(unused or kinds)  # every kind early on, then at random
-        symbol = self.rng.choice([s for s in SYMBOLS if s not in self.symbols_busy[exchange]])
+        free_symbols = [s for s in SYMBOLS if s not in self.symbols_busy[exchange]]
+        symbol = self.rng.choice(free_symbols if free_symbols and not overlap else list(SYMBOLS))
         affected = [symbol] if kind in _SYMBOL_KINDS else list(SYMBOLS)
         if kind in _SYMBOL_KINDS:
-            self.symbols_busy[exchange].add(symbol)
+            self.symbols_busy[exchange].append(symbol)
         else:
             self.busy.add(exchange)
         self.observer.report.faults[(kind, exchange)] += 1
@@ -249,7 +251,7 @@ class Injector:
             hub = venue.context(exchange).hub
             hub.faults.close_on_connect = hub.faults.close_on_subscribe = 0
             if kind in _SYMBOL_KINDS:
-                self.symbols_busy[exchange].discard(symbol)
+                self.symbols_busy[exchange].remove(symbol)
             else:
                 self.busy.discard(exchange)
 
@@ -306,8 +308,10 @@ async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
             injected = 0
             while injected < plan.faults and time.monotonic() - started < plan.budget_s - plan.settle_s:
                 free = injector.free()
-                if free and time.monotonic() >= next_at:
-                    injector.inject(rng.choice(free))
+                now = time.monotonic()
+                behind = now >= next_at + interval and not free  # recoveries run slow: keep the fault rate anyway
+                if (free and now >= next_at) or behind:
+                    injector.inject(rng.choice(free or list(EXCHANGES)), overlap=behind)
                     injected += 1
                     next_at += interval * rng.uniform(0.5, 1.5)
                     if injected == plan.faults // 2:
