@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ccxt.pro
+
+from arbkit.exchanges.ccxt_books import BatchedReceive
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -10,6 +13,14 @@ from arbkit.exchanges.components import (
 )
 from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
+
+
+class BinancePro(BatchedReceive, ccxt.pro.binance):
+    """ccxt.pro's binance with burst-batched websocket receives (one connection per book: no unsubscribe needed)."""
+
+    def arbkit_book_hash(self, symbol: str) -> str:
+        return "orderbook::" + symbol
+
 
 BINANCE_SPEC = ExchangeSpec(
     name="binance",
@@ -36,6 +47,7 @@ BINANCE_SPEC = ExchangeSpec(
         "fetchCurrencies": False,
         "fetchMargins": False,
     },
+    pro_class=BinancePro,
     default_fees=(0.001, 0.001),
     default_private_ws="wss://ws-api.binance.com:443/ws-api/v3",
 )

@@ -1,8 +1,9 @@
-"""One live order book: a ccxt.pro watch loop with health accounting and recovery.
+"""One live order book: a ccxt.pro watch loop with health accounting, recovery and self-supervision.
 
-A sequence gap or checksum mismatch (ccxt ChecksumError), a dropped connection (NetworkError), a stalled stream
-(no update for ``stall_timeout``) or a persistently crossed book all lead to a resync, with exponential backoff and
-full jitter for reconnects, never to a silently wrong book.
+Every failure ccxt (or the socket under it) raises, a sequence gap or checksum mismatch, a dropped connection, a
+stalled stream, a persistently crossed book, leads to a resync with exponential backoff and full jitter, never to a
+silently wrong book, a dead task or a loop that spins without yielding. A book-level failure resyncs that symbol
+alone (unsubscribe and subscribe again on a shared socket); a repeated one resets the connection.
 """
 
 from __future__ import annotations
@@ -17,51 +18,37 @@ from typing import Any
 import ccxt
 
 from arbkit.config import WebsocketConfig
+from arbkit.exchanges.ccxt_books import (
+    ChecksumMismatch,
+    SequenceGap,
+    book_hash,
+    drop_book,
+    fail_watch,
+    forget_stale,
+    interrupt_watch,
+    reset_connections,
+    settled_watch,
+    socket_alive,
+)
 from arbkit.exchanges.convert import levels
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
 
+__all__ = ["BookFeed", "BookStalled", "ChecksumMismatch", "SequenceGap", "fail_watch", "reset_connections"]
+
 log = logging.getLogger(__name__)
 
-_CROSSED_LIMIT = 3
-# Keeps closing connections referenced until they finish.
-_closing: set[asyncio.Future[object]] = set()  # consecutive crossed books before a forced resync
+_CROSSED_LIMIT = 3  # consecutive crossed books before a forced resync
+_BOOK_RETRIES = 3  # per-symbol resyncs in a row before the connection itself is reset
+_MIN_SYNC_S = 1.0  # a (re)subscribe gets at least this long to deliver its first book before it counts as stuck
+_BOOK, _NETWORK, _RECONNECT = "book", "network", "reconnect"  # recovery scopes, narrowest first
 
 
-class SequenceGap(ccxt.ChecksumError):
-    """Raised into ccxt's futures by arbkit's exchange subclasses when a delta skips sequence ids."""
-
-
-class ChecksumMismatch(ccxt.ChecksumError):
-    """Raised into ccxt's futures when the exchange's book checksum disagrees with the local book."""
-
-
-def fail_watch(exchange: Any, client: Any, symbol: str, message_hash: str, error: ccxt.ChecksumError) -> Any:
-    """For an exchange subclass that found a book wrong: drop ccxt's local book and subscription and fail the watch
-    with ``error``, so the feed counts it and the next watch subscribes again from a fresh snapshot.
-    Returns the dropped subscription (a venue that needs an explicit unsubscribe reads its parameters)."""
-    exchange.orderbooks.pop(symbol, None)
-    subscription = client.subscriptions.pop(message_hash, None)
-    client.reject(error, message_hash)
-    return subscription
-
-
-def reset_connections(client: Any, symbol: str, reason: str) -> int:
-    """Fail and drop the ccxt websocket connection(s) that carry ``symbol`` so the next watch resubscribes."""
-    clients = getattr(client, "clients", None) or {}
-    targets = [c for c in clients.values() if any(symbol in str(key) for key in list(c.subscriptions))]
-    for ws in targets or list(clients.values()):
-        ws.reject(ccxt.NetworkError(f"{client.id} {symbol}: {reason}"))
-        clients.pop(ws.url, None)
-        task = asyncio.ensure_future(ws.close())
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)
-    if isinstance(getattr(client, "orderbooks", None), dict):
-        client.orderbooks.pop(symbol, None)
-    return len(targets)
+class BookStalled(ccxt.NetworkError):
+    """Raised into a pending watch by the supervisor when the book went silent or never became live."""
 
 
 class BookFeed:
-    """Keeps one symbol's book live and says how healthy it is."""
+    """Keeps one symbol's book live, says how healthy it is, and restarts itself when its task ends."""
 
     def __init__(
         self,
@@ -92,7 +79,13 @@ class BookFeed:
         self._resyncs = 0
         self._checksum_failures = 0
         self._reconnects = 0
+        self.restarts = 0
         self._crossed_run = 0
+        self._failures = 0  # consecutive failures without a book in between
+        self._book_failures = 0  # consecutive book-level failures: the second one resets the connection
+        self._pending: tuple[BookState, str, str] | None = None  # a failure waiting for recovery
+        self._watching = False
+        self._down_since = time.monotonic()
         self._last_ms: float | None = None
         self._last_error: str | None = None
         self._rate_mark = (time.monotonic(), 0)
@@ -100,10 +93,14 @@ class BookFeed:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        if self._task is None:
+        if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name=f"arbkit-book-{self.exchange}-{self.symbol}"
             )
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     async def wait_live(self, timeout: float) -> bool:
         try:
@@ -115,6 +112,7 @@ class BookFeed:
     async def stop(self) -> None:
         self._closing = True
         self.state = BookState.CLOSED
+        self._live.clear()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -131,10 +129,13 @@ class BookFeed:
             self._rate = (self._updates - mark_n) / (now - mark_t)
             self._rate_mark = (now, self._updates)
         book = self.book
+        state = self.state
+        if state is BookState.LIVE and not self.running:  # a book nobody keeps is never live
+            state = BookState.DISCONNECTED
         return BookHealth(
             exchange=self.exchange,
             symbol=self.symbol,
-            state=self.state,
+            state=state,
             sequence=book.sequence if book else None,
             age_ms=None if self._last_ms is None else time.time() * 1000.0 - self._last_ms,
             updates=self._updates,
@@ -148,53 +149,92 @@ class BookFeed:
         )
 
     def check_stall(self, now_ms: float) -> bool:
-        """Called by the websocket's watchdog: a live book silent for ``stall_timeout`` is resynced."""
-        if self.state is not BookState.LIVE or self._last_ms is None:
+        """The supervisor's check, called by the websocket's watchdog: restart a feed task that ended, resync a live
+        book silent for ``stall_timeout``, and reset the connection of a book not live for longer than that while a
+        watch is pending. Returns True when it acted."""
+        if self._closing:
             return False
-        silent = now_ms - self._last_ms
-        if silent < self._cfg.stall_timeout * 1000.0:
-            return False
-        self._resync(BookState.STALE, f"no update for {silent / 1000.0:.1f}s")
-        return True
+        if not self.running:
+            self.restarts += 1
+            self._note_failure(BookState.DISCONNECTED, "feed task ended; restarted")
+            self._pending = (BookState.DISCONNECTED, "feed task ended", _RECONNECT)
+            self._task = None
+            self.start()
+            return True
+        timeout = self._cfg.stall_timeout
+        if self.state is BookState.LIVE and self._last_ms is not None:
+            silent = now_ms - self._last_ms
+            if silent < timeout * 1000.0:
+                return False
+            self._interrupt(BookState.STALE, f"no update for {silent / 1000.0:.1f}s", _BOOK)
+            return True
+        down = time.monotonic() - self._down_since  # since the last (re)subscribe attempt
+        patience = max(timeout, _MIN_SYNC_S) * min(2**self._book_failures, 8)  # grows while resyncs keep failing
+        if self.state is not BookState.LIVE and self._watching and down >= patience:
+            self._interrupt(self.state, f"not live for {down:.1f}s", _BOOK)
+            return True
+        return False
 
     # ------------------------------------------------------------------ the loop
     async def _run(self) -> None:
-        failures = 0
-        watch = self._client.watch_order_book
-        while not self._closing:
-            try:
-                raw = await watch(self._ccxt_symbol, self._limit)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if self._closing or (task is not None and task.cancelling()):
-                    raise
-                failures += 1  # ccxt cancelled our future while closing its connection
-                self._note_failure(BookState.DISCONNECTED, "connection closed")
-                await self._backoff(failures)
-                continue
-            except SequenceGap as exc:
-                self._gaps += 1
-                self._note_failure(BookState.RESYNCING, str(exc))
-                continue
-            except ChecksumMismatch as exc:
-                self._checksum_failures += 1
-                self._note_failure(BookState.RESYNCING, str(exc))
-                continue
-            except ccxt.ChecksumError:  # ccxt's own sequence check (binance's U/u rules), worded as a checksum
-                self._gaps += 1
-                self._note_failure(BookState.RESYNCING, "sequence gap: update ids not contiguous")
-                continue
-            except ccxt.BaseError as exc:
-                failures += 1
-                self._reconnects += 1
-                self._note_failure(BookState.DISCONNECTED, str(exc))
-                if self._cfg.reconnect_attempts and failures > self._cfg.reconnect_attempts:
-                    log.error("%s %s: giving up after %d reconnects", self.exchange, self.symbol, failures - 1)
-                    return
-                await self._backoff(failures)
-                continue
-            failures = 0
-            self._on_book(raw)
+        me = asyncio.current_task()
+        message_hash = book_hash(self._client, self._ccxt_symbol)
+        try:
+            while not self._closing:
+                if self._pending is not None:
+                    await self._recover(*self._pending)
+                    continue
+                if settled_watch(self._client, message_hash):  # never await a future that can no longer yield
+                    forget_stale(self._client, message_hash)
+                self._watching = True
+                try:
+                    raw = await self._client.watch_order_book(self._ccxt_symbol, self._limit)
+                except asyncio.CancelledError:
+                    if self._closing or (me is not None and me.cancelling()):
+                        raise
+                    self._reconnects += 1  # ccxt cancelled our future while closing its connection
+                    self._pending = (BookState.DISCONNECTED, "connection closed", _NETWORK)
+                    continue
+                except Exception as exc:  # ccxt's errors and builtin ones (ConnectionError from its ws client) alike
+                    self._pending = self._classify(exc)
+                    continue
+                finally:
+                    self._watching = False
+                message_hash = book_hash(self._client, self._ccxt_symbol)
+                if not self._current(raw):  # dropped by a failed check after it resolved: its failure follows
+                    await asyncio.sleep(0)
+                    continue
+                self._failures = 0
+                self._on_book(raw)
+        finally:
+            if self._task is me and not self._closing:
+                self.state = BookState.DISCONNECTED
+                self._live.clear()
+                self._down_since = time.monotonic()
+
+    def _classify(self, exc: BaseException) -> tuple[BookState, str, str]:
+        """Count a failure and say how to recover: a wrong book resyncs the symbol, anything else reconnects."""
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, BookStalled) and self._pending is not None:
+            return self._pending
+        if isinstance(exc, ChecksumMismatch):
+            self._checksum_failures += 1
+            return BookState.RESYNCING, reason, _BOOK
+        if isinstance(exc, ccxt.ChecksumError):  # SequenceGap, or ccxt's own sequence check (binance's U/u rules)
+            self._gaps += 1
+            if not isinstance(exc, SequenceGap):  # ccxt words its gap as "checksum validation failed"
+                reason = "sequence gap: update ids not contiguous"
+            return BookState.RESYNCING, reason, _BOOK
+        if isinstance(exc, BookStalled):
+            return BookState.STALE, reason, _BOOK
+        self._reconnects += 1
+        if not isinstance(exc, ccxt.BaseError | ConnectionError | OSError):
+            log.warning("%s %s: unexpected %s in the watch loop: %s", self.exchange, self.symbol, type(exc), exc)
+        return BookState.DISCONNECTED, f"{type(exc).__name__}: {reason}", _NETWORK
+
+    def _current(self, raw: Any) -> bool:
+        books = getattr(self._client, "orderbooks", None)
+        return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
 
     def _on_book(self, raw: Any) -> None:
         now_ms = time.time() * 1000.0
@@ -214,29 +254,62 @@ class BookFeed:
         if book.bids and book.asks and book.bids[0][0] >= book.asks[0][0]:
             self._crossed_run += 1
             if self._crossed_run >= _CROSSED_LIMIT:
-                self._resync(BookState.RESYNCING, f"book crossed for {self._crossed_run} updates")
+                self._crossed_run = 0
+                self._pending = (BookState.RESYNCING, f"book crossed for {_CROSSED_LIMIT} updates", _BOOK)
                 return
         else:
             self._crossed_run = 0
+            self._book_failures = 0
             if self.state is not BookState.LIVE:
                 self.state = BookState.LIVE
                 self._live.set()
         self._emit(BookUpdate(book, self.health()))
 
     # ------------------------------------------------------------------ recovery
+    def _interrupt(self, state: BookState, reason: str, scope: str) -> None:
+        """Fail the pending watch so the loop recovers now; a task not waiting on ccxt is restarted instead."""
+        self._pending = (state, reason, scope)
+        message_hash = book_hash(self._client, self._ccxt_symbol)
+        if self._watching and interrupt_watch(self._client, message_hash, BookStalled(reason)):
+            return
+        if self._watching and self._task is not None:  # awaiting something ccxt does not expose (e.g. a race)
+            self.restarts += 1
+            self._task.cancel()
+            self._task = None
+            self.start()
+
+    async def _recover(self, state: BookState, reason: str, scope: str) -> None:
+        self._pending = None
+        self._failures += 1
+        self._note_failure(state, reason)
+        symbol = self._ccxt_symbol
+        forget_stale(self._client, book_hash(self._client, symbol))
+        if scope != _NETWORK:
+            # a socket still carrying frames for its other books is fine: resync this symbol alone; a silent one (or
+            # a symbol that keeps failing) gets its connection reset
+            self._book_failures += 1
+            alive = socket_alive(self._client, symbol, self._cfg.stall_timeout)
+            if alive and self._book_failures <= _BOOK_RETRIES:
+                await drop_book(self._client, symbol)
+            else:
+                self._reconnects += 1
+                reset_connections(self._client, symbol, reason)
+        attempts = self._cfg.reconnect_attempts
+        if attempts and self._failures == attempts + 1:
+            log.error("%s %s: still failing after %d attempts; retrying", self.exchange, self.symbol, attempts)
+        await self._backoff(self._failures)
+        self._down_since = time.monotonic()
+
     def _note_failure(self, state: BookState, reason: str) -> None:
         if self.state is BookState.LIVE:  # one resync per loss of a live book, however many errors follow
             self._resyncs += 1
+            self._down_since = time.monotonic()
         self.state = state
         self._last_error = reason.splitlines()[0][:200]
         self._live.clear()
         log.warning("%s %s: %s; resyncing", self.exchange, self.symbol, self._last_error)
 
-    def _resync(self, state: BookState, reason: str) -> None:
-        self._crossed_run = 0
-        reset_connections(self._client, self._ccxt_symbol, reason)
-        self._note_failure(state, reason)
-
     async def _backoff(self, failures: int) -> None:
+        """Sleep (always yielding): exponential in consecutive failures, with full jitter."""
         cap = min(self._cfg.reconnect_backoff_max, self._cfg.reconnect_backoff_initial * (2 ** (failures - 1)))
         await asyncio.sleep(self._rng.uniform(cap / 2.0, cap))

@@ -331,7 +331,10 @@ class CcxtPublicSpotWebsocket(BasePublicSpotWebsocket):
             await asyncio.sleep(interval)
             now_ms = time.time() * 1000.0
             for feed in list(self._feeds.values()):
-                feed.check_stall(now_ms)
+                try:  # the supervisor of every feed: it must outlive any one feed's bug
+                    feed.check_stall(now_ms)
+                except Exception:
+                    log.exception("%s %s: book supervisor check failed", self.ccxt.name, feed.symbol)
 
     async def close(self) -> None:
         self._connected = False

@@ -6,7 +6,7 @@ from typing import Any
 
 import ccxt.pro
 
-from arbkit.exchanges.book_feed import SequenceGap, fail_watch
+from arbkit.exchanges.ccxt_books import BatchedReceive, SequenceGap, fail_watch
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -17,8 +17,18 @@ from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
 
 
-class GateioPro(ccxt.pro.gate):
-    """ccxt.pro's gate plus a sequence check: a delta whose ``U`` skips past the book's nonce fails the watch."""
+class GateioPro(BatchedReceive, ccxt.pro.gate):
+    """ccxt.pro's gate plus a sequence check (a delta whose ``U`` skips past the book's nonce fails the watch) and a
+    per-symbol ``spot.obu`` unsubscribe, so one book resyncs while the others on the socket keep streaming."""
+
+    def arbkit_book_hash(self, symbol: str) -> str:
+        return "orderbook:" + symbol
+
+    async def arbkit_unsubscribe_book(self, client: Any, symbol: str, subscription: Any) -> None:
+        limit = subscription.get("limit") if isinstance(subscription, dict) else None
+        stream = f"ob.{self.market(symbol)['id']}.{'400' if limit == 400 else '50'}"
+        request = {"id": self.request_id(), "time": self.seconds(), "channel": "spot.obu", "event": "unsubscribe"}
+        await client.send({**request, "payload": [stream]})
 
     async def public_margin_get_currency_pairs(self, params: Any = None) -> list[Any]:
         """Spot only: ccxt's spot market load always asks GET /api/v4/margin/currency_pairs too (no option turns it

@@ -7,7 +7,6 @@ fill (``cum_qty``) of v2 executions, which ccxt drops, so live order updates car
 
 from __future__ import annotations
 
-import asyncio
 import zlib
 from datetime import datetime
 from decimal import Decimal
@@ -15,7 +14,7 @@ from typing import Any
 
 import ccxt.pro
 
-from arbkit.exchanges.book_feed import ChecksumMismatch, fail_watch
+from arbkit.exchanges.ccxt_books import BatchedReceive, ChecksumMismatch, fail_watch, send_soon
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -24,8 +23,6 @@ from arbkit.exchanges.components import (
 )
 from arbkit.exchanges.spec import ExchangeSpec, UrlForm, UrlRoute, UrlSource
 from arbkit.structs import ExchangeEnum
-
-_sending: set[asyncio.Future[Any]] = set()  # keeps fire-and-forget unsubscribes referenced until sent
 
 
 def _decimals(step: Any) -> int:
@@ -60,8 +57,22 @@ class _Held:
         self.resolved.append((result, message_hash))
 
 
-class KrakenPro(ccxt.pro.kraken):
-    """ccxt.pro's kraken plus the book checksum, a book sequence, and fills and balances on the private streams."""
+class KrakenPro(BatchedReceive, ccxt.pro.kraken):
+    """ccxt.pro's kraken plus the book checksum, a book sequence, a per-symbol book unsubscribe, and fills and
+    balances on the private streams."""
+
+    def arbkit_book_hash(self, symbol: str) -> str:
+        return self.get_message_hash("orderbook", None, symbol)
+
+    def _unsubscribe_message(self, symbol: str, subscription: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {"channel": "book", "symbol": [symbol]}
+        limit = subscription.get("limit") if isinstance(subscription, dict) else None
+        if limit:
+            params["depth"] = limit
+        return {"method": "unsubscribe", "params": params, "req_id": self.request_id()}
+
+    async def arbkit_unsubscribe_book(self, client: Any, symbol: str, subscription: Any) -> None:
+        await client.send(self._unsubscribe_message(symbol, subscription))
 
     def handle_order_book(self, client: Any, message: dict[str, Any]) -> None:
         first = (message.get("data") or [{}])[0]
@@ -89,15 +100,7 @@ class KrakenPro(ccxt.pro.kraken):
         subscription = fail_watch(
             self, client, symbol, message_hash, ChecksumMismatch(f"kraken {symbol}: book {reason}")
         )
-        params: dict[str, Any] = {"channel": "book", "symbol": [symbol]}
-        limit = subscription.get("limit") if isinstance(subscription, dict) else None
-        if limit:
-            params["depth"] = limit
-        task = asyncio.ensure_future(
-            client.send({"method": "unsubscribe", "params": params, "req_id": self.request_id()})
-        )
-        _sending.add(task)
-        task.add_done_callback(_sending.discard)
+        send_soon(client, self._unsubscribe_message(symbol, subscription))
 
     def handle_message(self, client: Any, message: dict[str, Any]) -> None:
         super().handle_message(client, message)

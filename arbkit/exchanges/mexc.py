@@ -13,7 +13,7 @@ import ccxt
 import ccxt.pro
 
 from arbkit.errors import ConfigurationError
-from arbkit.exchanges.book_feed import SequenceGap, fail_watch
+from arbkit.exchanges.ccxt_books import BatchedReceive, SequenceGap, fail_watch
 from arbkit.exchanges.components import (
     CcxtPrivateSpotRest,
     CcxtPrivateSpotWebsocket,
@@ -35,8 +35,17 @@ def require_protobuf() -> None:
         ) from None
 
 
-class MexcPro(ccxt.pro.mexc):
-    """ccxt.pro's mexc plus a book version check, the right ack parsing, and two error/status fixes."""
+class MexcPro(BatchedReceive, ccxt.pro.mexc):
+    """ccxt.pro's mexc plus a book version check, the right ack parsing, two error/status fixes and a per-symbol
+    depth UNSUBSCRIPTION, so one book resyncs while the others on the socket keep streaming."""
+
+    def arbkit_book_hash(self, symbol: str) -> str:
+        return "orderbook:" + symbol
+
+    async def arbkit_unsubscribe_book(self, client: Any, symbol: str, subscription: Any) -> None:
+        frequency = self.handle_option("watchOrderBook", "frequency", "100ms")
+        channel = f"spot@public.aggre.depth.v3.api.pb@{frequency}@{self.market(symbol)['id']}"
+        await client.send({"method": "UNSUBSCRIPTION", "params": [channel]})
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         require_protobuf()
@@ -66,13 +75,14 @@ class MexcPro(ccxt.pro.mexc):
         data = message.get("publicAggreDepths")
         if isinstance(data, dict):
             symbol = self.safe_symbol(message.get("symbol"))
+            if symbol not in self.orderbooks and "orderbook:" + symbol not in client.subscriptions:
+                return  # a push of a dropped subscription: the resubscribe's ack starts the book again
             book = self.orderbooks.get(symbol)
             nonce = None if book is None else book["nonce"]
             first = self.safe_integer(data, "fromVersion")
             if nonce is not None and first is not None and first > nonce + 1:
                 gap = SequenceGap(f"mexc {symbol}: push starts at {first}, book is at {nonce}")
                 fail_watch(self, client, symbol, "orderbook:" + symbol, gap)
-                self.orderbooks[symbol] = self.order_book({})  # ccxt's mexc handlers expect a book to exist
                 return
         super().handle_order_book(client, message)
 

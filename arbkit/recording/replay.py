@@ -3,7 +3,8 @@
 A ``ReplayMarket`` (see ``replay_market``) serves the recorded books to the venue. Lock-step mode applies one
 update, then waits until the client composite's book has reached that venue sequence id before the next, so the
 scanner sees the updates in the recorded interleaving across venues and reproduces the recorded opportunities.
-Real-time mode plays the updates at their recorded pace (times ``speed``).
+Real-time mode plays the updates at their recorded pace (times ``speed``) and, like lock-step, lets each reach the
+client before the next: under load it runs late rather than merging updates the scanner would then never see.
 """
 
 from __future__ import annotations
@@ -146,19 +147,18 @@ class Replayer:
         if self.session is None:
             await self.start()
         market, before = self.market, self.market.position
-        if mode == "realtime":
-            market.start_clock(speed)
-            self.venue.resume()
-            while not market.done:  # noqa: ASYNC110 (stepped by the venue loop; a 20 ms poll is enough)
-                await asyncio.sleep(0.02)
-            self.venue.pause()
-            market.stop_clock()
-            await self._catch_up()
-            return market.position - before
-        if mode != "lockstep":
+        if mode not in ("lockstep", "realtime"):
             raise ValueError(f"replay: mode {mode!r}: expected 'lockstep' or 'realtime'")
         assert self._watch is not None
-        while (step := market.advance()) is not None:
+        started = time.monotonic()
+        first = market.updates[market.position].received_ms if not market.done else 0.0
+        while not market.done:
+            if mode == "realtime":  # paced by the recording's clock, but each update still waits for the client:
+                due = started + (market.updates[market.position].received_ms - first) / 1000.0 / speed
+                if (pause := due - time.monotonic()) > 0:  # under load it runs late, never merging two updates
+                    await asyncio.sleep(pause)
+            step = market.advance()
+            assert step is not None
             update, delta = step
             await self.venue.step()
             await self._watch.wait((update.exchange, update.symbol), delta.seq, self.timeout)

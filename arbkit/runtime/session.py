@@ -25,8 +25,9 @@ from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
 from arbkit.runtime.default_pairs import default_pair_symbols, with_default_pairs
+from arbkit.runtime.loop_watchdog import LoopWatchdog
 from arbkit.runtime.reachability import unresolved_exchanges
-from arbkit.structs import BookState, Symbol
+from arbkit.structs import BookHealth, BookState, Symbol
 
 log = logging.getLogger(__name__)
 _SESSIONS: dict[str, Session] = {}
@@ -40,6 +41,14 @@ class VenueStatus(msgspec.Struct, frozen=True):
     state: str  # "scanning", "starting", "out"
     symbols: list[str]
     reason: str = ""
+
+
+class SessionHealth(msgspec.Struct, frozen=True):
+    """The session's runtime health: the longest event-loop block seen (ms), how many passed 1 s, every book."""
+
+    longest_loop_block_ms: float
+    loop_block_warnings: int
+    books: list[BookHealth]
 
 
 class Session:
@@ -57,6 +66,7 @@ class Session:
         self._out: dict[str, str] = {}
         self._stopped = False
         self.trader: Any = None  # arbkit.execution.trader.Trader when connect(trading=True)
+        self.watchdog = LoopWatchdog()
 
     # ------------------------------------------------------------------ exchanges joining and leaving
     async def add_exchange(self, name: str, config: ExchangeConfig | None = None, wait: bool = True) -> None:
@@ -148,6 +158,11 @@ class Session:
             raise ArbkitError("halt(): this session is not trading (connect with trading=True)")
         return await self.trader.halt(reason)
 
+    def health(self) -> SessionHealth:
+        """Loop responsiveness (the watchdog's longest block) and the health of every live book."""
+        books = [h for c in self.exchanges.values() for h in c.health()]
+        return SessionHealth(self.watchdog.longest_block_ms, self.watchdog.warnings, books)
+
     # ------------------------------------------------------------------ lifecycle
     async def stop(self) -> None:
         """Stop everything this session started; safe to call twice."""
@@ -156,6 +171,7 @@ class Session:
         self._stopped = True
         if self.trader is not None:
             await self.trader.stop()
+        await self.watchdog.stop()
         for task in list(self._starting.values()):
             task.cancel()
         await asyncio.gather(*self._starting.values(), return_exceptions=True)
@@ -286,6 +302,7 @@ async def connect(
 
         cfg, skipped = attach_to_venue(cfg, running_venue)
     session = Session(cfg, default_arbitrage(cfg, wanted, skipped), wanted, name)
+    session.watchdog.start()
     session.venue = running_venue
     session._owns_venue = owns_venue  # type: ignore[attr-defined]
     for skipped_name in skipped:

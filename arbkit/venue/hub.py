@@ -1,7 +1,7 @@
 """Websocket connection registry of one exchange: topic subscriptions, broadcast, and the generic faults.
 
 Protocols call ``hub.serve(request, on_message)`` from their websocket route and ``hub.broadcast(topic, payload)``
-from their hooks; drop and stall live here so no protocol re-implements them.
+from their hooks; drop, stall, close-on-connect and close-on-subscribe live here so no protocol re-implements them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 from aiohttp import WSMsgType, web
 
-__all__ = ["Connection", "Hub", "MessageHandler"]
+__all__ = ["Connection", "Hub", "HubFaults", "MessageHandler", "is_subscribe"]
 
 log = logging.getLogger(__name__)
 _encoder = msgspec.json.Encoder()
@@ -63,6 +63,23 @@ class Connection:
 
 
 MessageHandler = Callable[[Connection, Any], Awaitable[None]]
+_SUBSCRIBE = {"subscribe", "subscription"}
+
+
+def is_subscribe(data: Any) -> bool:
+    """A subscribe request in any of the four wire protocols (binance/mexc ``method``, kraken ``method``, gate
+    ``event``)."""
+    if not isinstance(data, dict):
+        return False
+    return str(data.get("method", "")).lower() in _SUBSCRIBE or str(data.get("event", "")).lower() == "subscribe"
+
+
+class HubFaults:
+    """Pending one-shot connection faults: counters the hub consumes as connections and requests arrive."""
+
+    def __init__(self) -> None:
+        self.close_on_connect = 0
+        self.close_on_subscribe = 0
 
 
 class Hub:
@@ -71,6 +88,7 @@ class Hub:
     def __init__(self, name: str) -> None:
         self.name = name
         self.connections: set[Connection] = set()
+        self.faults = HubFaults()
         self._stalled_until = 0.0
 
     async def serve(
@@ -86,6 +104,10 @@ class Hub:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         conn = Connection(ws, request.path, request.transport)
+        if self.faults.close_on_connect > 0 and conn.transport is not None:
+            self.faults.close_on_connect -= 1  # fault: the socket dies before the client's first send
+            conn.transport.abort()
+            return ws
         self.connections.add(conn)
         try:
             if on_open is not None:
@@ -99,6 +121,11 @@ class Hub:
                 elif msg.type is WSMsgType.BINARY:
                     data = msg.data
                 else:
+                    break
+                if self.faults.close_on_subscribe > 0 and is_subscribe(data):
+                    self.faults.close_on_subscribe -= 1  # fault: a close frame instead of the subscription's ack
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(ws.close(code=1011, message=b"venue closed during subscribe"), 1.0)
                     break
                 try:
                     await on_message(conn, data)

@@ -48,8 +48,9 @@ class _Pump:
         self.ctx = ctx
         self.protocol = protocol
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        self.skip: set[str] = set()
+        self.skip: dict[str, list[int]] = {}  # symbol -> how many of its deltas still pass before each skip
         self.held: list[Any] = []
+        self.on_sent: Any = None  # optional (exchange, symbol, delta, sent) -> None, after each delta's turn
         self.task: asyncio.Task[None] | None = None
 
     def put(self, item: Any) -> None:
@@ -85,16 +86,28 @@ class _Pump:
         if isinstance(item, tuple):
             symbol, payload = item
             if isinstance(payload, BookDelta):
-                if symbol in self.skip:
-                    self.skip.discard(symbol)
-                    return
-                await p.on_book_delta(symbol, payload)
+                skipped = self._skipped(symbol)
+                if not skipped:
+                    await p.on_book_delta(symbol, payload)
+                if self.on_sent is not None:
+                    self.on_sent(self.ctx.name, symbol, payload, not skipped)
             else:
                 await p.on_trade(symbol, payload)
         elif isinstance(item, OrderEvent):
             await p.on_order_event(item)
         elif isinstance(item, BalanceEvent):
             await p.on_balance_event(item)
+
+    def _skipped(self, symbol: str) -> bool:
+        marks = self.skip.get(symbol)
+        if not marks:
+            return False
+        left = [m - 1 for m in marks if m > 0]
+        if left:
+            self.skip[symbol] = left
+        else:
+            del self.skip[symbol]
+        return 0 in marks
 
 
 class LocalVenue:
@@ -284,10 +297,33 @@ class LocalVenue:
 
     # ------------------------------------------------------------------ faults
 
-    def skip_sequence(self, name: str, symbol: str) -> None:
-        """The next delta of ``symbol`` is applied to the venue book but not sent: clients see a gap."""
+    def skip_sequence(self, name: str, symbol: str, after: int = 0) -> None:
+        """A delta of ``symbol`` (the next one, or the one after ``after`` more) is applied to the venue book but not
+        sent: clients see a gap (on Kraken, a lost update whose checksum then fails)."""
         self.context(name).book(symbol)
-        self._pumps[name.lower()].skip.add(symbol)
+        self._pumps[self.context(name).name].skip.setdefault(symbol, []).append(max(0, after))
+
+    def burst(self, name: str, symbol: str, seconds: float, faulty: tuple[int, ...] = (2, 4)) -> None:
+        """A burst after a stall: hold ``name``'s market data for ``seconds``, then send it all in one write (one TCP
+        read for the client) with the deltas of ``symbol`` at positions ``faulty`` of the burst skipped."""
+        self.stall(name, seconds)
+        for position in faulty:
+            self.skip_sequence(name, symbol, position)
+
+    def close_on_connect(self, name: str, count: int = 1) -> None:
+        """The next ``count`` public websockets of ``name`` are closed right after the handshake, so the client's
+        subscribe is sent on a connection already closed (ccxt then fails with a builtin ConnectionError)."""
+        self.context(name).hub.faults.close_on_connect += max(0, count)
+
+    def close_on_subscribe(self, name: str, count: int = 1) -> None:
+        """The next ``count`` subscribe requests to ``name`` get a close frame (1011) instead of an ack."""
+        self.context(name).hub.faults.close_on_subscribe += max(0, count)
+
+    def on_sent(self, callback: Any) -> None:
+        """Call ``callback(exchange, symbol, delta, sent)`` after every book delta's turn in the outgoing stream
+        (``sent`` False for a skipped one): a fault campaign's clock and book mirror."""
+        for pump in self._pumps.values():
+            pump.on_sent = callback
 
     async def drop_connections(self, name: str, graceful: bool = False) -> int:
         """Cut every websocket of exchange ``name`` (TCP abort, or a close frame if ``graceful``); returns how many."""

@@ -57,6 +57,7 @@ class KrakenBooks:
         self.ctx = ctx
         self.corrupt: set[str] = set()
         self._last_seq: dict[str, int] = {}
+        self._truth: dict[str, tuple[int, dict[float, float], dict[float, float]]] = {}  # the book as streamed
 
     async def send_snapshot(self, conn: Connection, symbol: str, depth: int) -> None:
         """Open ``conn``'s ``depth`` window on ``symbol`` and send it as a snapshot."""
@@ -91,6 +92,25 @@ class KrakenBooks:
         }
         return {"channel": "book", "type": kind, "data": [data]}
 
+    def _true_book(self, symbol: str, delta: BookDelta) -> tuple[dict[float, float], dict[float, float]]:
+        """The venue book right after ``delta``: kept incrementally (a replay of the venue's history per delta would
+        cost O(history) and block the loop when a stall releases its backlog)."""
+        kept = self._truth.get(symbol)
+        if kept is not None and kept[0] == delta.prev_seq:
+            _, bids, asks = kept
+            for side, levels in ((bids, delta.bids), (asks, delta.asks)):
+                for p, q in levels:
+                    if q > 0:
+                        side[p] = q
+                    else:
+                        side.pop(p, None)
+        else:
+            book = self.ctx.book(symbol)
+            snap = book.snapshot() if book.seq == delta.seq else (book.at(delta.seq) or book.snapshot())
+            bids, asks = dict(snap.bids), dict(snap.asks)
+        self._truth[symbol] = (delta.seq, bids, asks)
+        return bids, asks
+
     async def on_book_delta(self, symbol: str, delta: BookDelta) -> None:
         last = self._last_seq.get(symbol)
         self._last_seq[symbol] = delta.seq
@@ -98,9 +118,8 @@ class KrakenBooks:
         if not subs:
             return
         lost = last is not None and delta.prev_seq != last  # the core skipped a delta: clients miss it
-        book = self.ctx.book(symbol)
-        truth = book.snapshot() if book.seq == delta.seq else (book.at(delta.seq) or book.snapshot())
-        true_bids, true_asks = dict(truth.bids), dict(truth.asks)
+        true_bids, true_asks = self._true_book(symbol, delta)
+        truth_bids, truth_asks = _levels(true_bids, True, 1000), _levels(true_asks, False, 1000)
         wrong = symbol in self.corrupt
         self.corrupt.discard(symbol)
         for conn in subs:
@@ -117,13 +136,13 @@ class KrakenBooks:
                             side.pop(p, None)
                 new_bids, new_asks = dict(_levels(bids, True, sub.depth)), dict(_levels(asks, False, sub.depth))
             else:
-                new_bids, new_asks = dict(truth.bids[: sub.depth]), dict(truth.asks[: sub.depth])
+                new_bids, new_asks = dict(truth_bids[: sub.depth]), dict(truth_asks[: sub.depth])
             bid_changes = _window_update(sub.bids, new_bids, {} if lost else true_bids)
             ask_changes = _window_update(sub.asks, new_asks, {} if lost else true_asks)
             sub.bids, sub.asks = new_bids, new_asks
             if not bid_changes and not ask_changes and not wrong and not lost:
                 continue
-            top_b, top_a = truth.bids[:10], truth.asks[:10]
+            top_b, top_a = truth_bids[:10], truth_asks[:10]
             held_b, held_a = _levels(new_bids, True, 10), _levels(new_asks, False, 10)
             inst = self.ctx.instruments[symbol]
             force = lost and book_checksum(held_b, held_a, inst.price_decimals, inst.qty_decimals) == book_checksum(

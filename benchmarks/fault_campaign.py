@@ -1,0 +1,352 @@
+"""Fault campaign: one process, the local venue serving 4 exchanges x 5 symbols, a session watching every book, and
+seeded random faults of every kind injected through the venue's own fault API. Every book update the client emits
+is compared with the venue's book at the same sequence id.
+
+    python benchmarks/fault_campaign.py --seed 11            # >= 1,000 faults in at most 8 minutes
+    python benchmarks/fault_campaign.py --seed 11 --short    # >= 150 faults in under a minute
+
+Prints faults by kind and exchange, divergent live books (target 0), books stuck after the faults stop (target 0),
+fault-to-live time per kind (p50/p95/max; targets p95 < 2 s, max < 5 s), the longest event-loop block (target
+< 100 ms), the worst frame-to-evaluation delay, asyncio tasks and venue connections before/during/after; exits 1 when
+a target is missed. ``tests/runtime/test_fault_campaign.py`` runs the short variant with the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from arbkit.config import ArbkitConfig, WebsocketConfig
+from arbkit.runtime.session import Session, connect
+from arbkit.structs import BookState, BookUpdate
+from arbkit.venue import LocalVenue
+from arbkit.venue.protocols.kraken import corrupt_checksum
+
+EXCHANGES = ("binance", "gateio", "mexc", "kraken")
+SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT")
+KINDS = ("gap", "drop", "graceful_drop", "stall", "burst", "close_on_connect", "close_on_subscribe", "checksum")
+DEPTH = 20
+_SYMBOL_KINDS = ("gap", "burst", "checksum")
+RECOVERY_LIMIT_S = 10.0
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """How hard to push: fault count, time budget, stall lengths."""
+
+    faults: int = 1000
+    minimum: int = 1000
+    budget_s: float = 480.0
+    stall_s: tuple[float, float] = (2.0, 4.0)
+    settle_s: float = 20.0
+
+
+SHORT = CampaignPlan(faults=165, minimum=150, budget_s=55.0, stall_s=(1.2, 2.0), settle_s=8.0)
+
+
+@dataclass
+class Report:
+    """Everything the campaign measured; ``misses()`` lists the targets it missed."""
+
+    seed: int
+    faults: Counter[tuple[str, str]] = field(default_factory=Counter)
+    recovery: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    comparisons: int = 0
+    divergent: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
+    longest_block_ms: float = 0.0
+    delays_ms: list[float] = field(default_factory=list)
+    tasks: dict[str, int] = field(default_factory=dict)
+    connections: dict[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    def misses(self, plan: CampaignPlan, timing: bool = True) -> list[str]:
+        out = []
+        total = sum(self.faults.values())
+        if total < plan.minimum:
+            out.append(f"only {total} faults (target {plan.minimum})")
+        kinds = {k for k, _ in self.faults}
+        if kinds != set(KINDS):
+            out.append(f"kinds missing: {sorted(set(KINDS) - kinds)}")
+        if self.divergent:
+            out.append(f"{len(self.divergent)} divergent live books")
+        if self.stuck:
+            out.append(f"{len(self.stuck)} books stuck after the faults stopped")
+        if self.tasks.get("after", 0) > self.tasks.get("before", 0) or self.connections.get("after", 0):
+            out.append("tasks or venue connections left after stop")
+        if timing:
+            for kind, times in self.recovery.items():
+                if times and (_pct(times, 95) >= 2.0 or max(times) >= 5.0):
+                    out.append(f"{kind}: fault-to-live p95 {_pct(times, 95):.2f}s max {max(times):.2f}s")
+            if self.longest_block_ms >= 100.0:
+                out.append(f"event loop blocked {self.longest_block_ms:.0f} ms")
+        return out
+
+    def print(self) -> None:
+        total = sum(self.faults.values())
+        print(f"seed {self.seed}: {total} faults in {self.elapsed_s:.0f}s, {self.comparisons} book comparisons")
+        by_kind = Counter(k for (k, _), n in self.faults.items() for _ in range(n))
+        for kind in KINDS:
+            per = ", ".join(f"{e} {self.faults[(kind, e)]}" for e in EXCHANGES if self.faults[(kind, e)])
+            print(f"  {kind:<19} {by_kind[kind]:>4}  ({per})")
+        print(f"divergent live books: {len(self.divergent)} (target 0) {self.divergent[:3]}")
+        print(f"books stuck after the faults stop: {len(self.stuck)} (target 0) {self.stuck[:5]}")
+        print("fault -> live again (s)      p50    p95    max   (targets p95 < 2, max < 5)")
+        for kind in KINDS:
+            times = self.recovery.get(kind) or []
+            if times:
+                print(f"  {kind:<24} {_pct(times, 50):6.2f} {_pct(times, 95):6.2f} {max(times):6.2f}  n={len(times)}")
+        print(f"longest event-loop block: {self.longest_block_ms:.1f} ms (target < 100)")
+        if self.delays_ms:
+            print(
+                f"frame -> evaluation delay: p50 {_pct(self.delays_ms, 50):.1f} ms, p99 {_pct(self.delays_ms, 99):.1f}"
+                f" ms, worst {max(self.delays_ms):.1f} ms over {len(self.delays_ms)} frames"
+            )
+        print(f"asyncio tasks: {self.tasks}; venue connections: {self.connections}")
+
+
+def _pct(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+class Observer:
+    """Checks every emitted book against the venue and times frames from the wire to their evaluation."""
+
+    def __init__(self, venue: LocalVenue, session: Session, report: Report) -> None:
+        self.venue, self.session, self.report = venue, session, report
+        self.last: dict[tuple[str, str], tuple[float, BookState, int]] = {}  # time, state, failure count
+        self._sent: dict[tuple[str, str], deque[tuple[int, float, int]]] = defaultdict(deque)
+        self._books: dict[tuple[str, str], tuple[dict[float, float], dict[float, float]]] = {}
+        self._tops: dict[tuple[str, str], dict[int, tuple[list[Any], list[Any]]]] = defaultdict(dict)
+
+    def attach(self) -> None:
+        for composite in self.session.exchanges.values():
+            composite.add_listener(self.on_update)  # after the scanner's: runs once it has evaluated the book
+        self.venue.on_sent(self.on_sent)
+
+    @staticmethod
+    def failures(update_health: Any) -> int:
+        h = update_health
+        return h.gaps + h.checksum_failures + h.resyncs + h.reconnects
+
+    def on_sent(self, exchange: str, symbol: str, delta: Any, sent: bool) -> None:
+        key = (exchange, symbol)
+        self._mirror(key, delta)
+        last = self.last.get(key)
+        if sent and last is not None and last[1] is BookState.LIVE:
+            self._sent[key].append((delta.seq, time.monotonic(), last[2]))
+
+    def _mirror(self, key: tuple[str, str], delta: Any) -> None:
+        """The venue book as the stream reaches it, top ``DEPTH`` kept per sequence id (cheaper than ``book_at``)."""
+        book = self._books.get(key)
+        if book is None:
+            start = self.venue.book_at(key[0], key[1], delta.prev_seq)
+            if start is None:
+                return
+            book = self._books[key] = (dict(start.bids), dict(start.asks))
+        for side, levels in ((book[0], delta.bids), (book[1], delta.asks)):
+            for price, qty in levels:
+                if qty > 0:
+                    side[price] = qty
+                else:
+                    side.pop(price, None)
+        tops = self._tops[key]
+        tops[delta.seq] = (sorted(book[0].items(), reverse=True)[:DEPTH], sorted(book[1].items())[:DEPTH])
+        while len(tops) > 400:
+            del tops[next(iter(tops))]
+
+    def expected(self, exchange: str, symbol: str, seq: int) -> tuple[list[Any], list[Any]] | None:
+        top = self._tops[(exchange, symbol)].get(seq)
+        if top is not None:
+            return top
+        snap = self.venue.book_at(exchange, symbol, seq)
+        return None if snap is None else (list(snap.bids[:DEPTH]), list(snap.asks[:DEPTH]))
+
+    def on_update(self, update: BookUpdate) -> None:
+        book, health = update.book, update.health
+        key = (book.exchange, str(book.symbol))
+        now = time.monotonic()
+        count = self.failures(health)
+        self.last[key] = (now, health.state, count)
+        pending = self._sent[key]
+        while pending and book.sequence is not None and pending[0][0] <= book.sequence:
+            _, sent, failures_then = pending.popleft()
+            if failures_then == count:  # frames a resync threw away were never meant to be evaluated
+                self.report.delays_ms.append((now - sent) * 1000.0)
+        if health.state is not BookState.LIVE or book.sequence is None:
+            return
+        expected = self.expected(book.exchange, str(book.symbol), book.sequence)
+        if expected is None:
+            return
+        self.report.comparisons += 1
+        if book.bids != expected[0] or book.asks != expected[1]:
+            self.report.divergent.append(f"{key[0]} {key[1]} seq {book.sequence}")
+
+
+class Injector:
+    """Seeded random faults, at most one in flight per exchange, each timed until its books are live again."""
+
+    def __init__(self, venue: LocalVenue, observer: Observer, plan: CampaignPlan, rng: random.Random) -> None:
+        self.venue, self.observer, self.plan, self.rng = venue, observer, plan, rng
+        self.busy: set[str] = set()
+        self.symbols_busy: dict[str, list[str]] = {e: [] for e in EXCHANGES}
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def free(self) -> list[str]:
+        """Exchanges that can take a fault now: no exchange-wide fault in flight and a symbol left to hit."""
+        return [e for e in EXCHANGES if e not in self.busy and len(set(self.symbols_busy[e])) < len(SYMBOLS)]
+
+    def inject(self, exchange: str, overlap: bool = False) -> None:
+        """One seeded fault: a symbol-level one on a free symbol, or (if the exchange is idle) any kind; ``overlap``
+        (behind schedule, nothing free) hits any symbol with a symbol-level fault on top of what is in flight."""
+        idle = not self.symbols_busy[exchange] and exchange not in self.busy
+        kinds = [k for k in KINDS if (k != "checksum" or exchange == "kraken") and (idle or k in _SYMBOL_KINDS)]
+        unused = [k for k in kinds if not any(done == k for done, _ in self.observer.report.faults)]
+        kind = self.rng.choice(unused or kinds)  # every kind early on, then at random
+        free_symbols = [s for s in SYMBOLS if s not in self.symbols_busy[exchange]]
+        symbol = self.rng.choice(free_symbols if free_symbols and not overlap else list(SYMBOLS))
+        affected = [symbol] if kind in _SYMBOL_KINDS else list(SYMBOLS)
+        if kind in _SYMBOL_KINDS:
+            self.symbols_busy[exchange].append(symbol)
+        else:
+            self.busy.add(exchange)
+        self.observer.report.faults[(kind, exchange)] += 1
+        task = asyncio.get_running_loop().create_task(self._run(kind, exchange, symbol, affected))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, kind: str, exchange: str, symbol: str, affected: list[str]) -> None:
+        venue = self.venue
+        before = {s: self.observer.last.get((exchange, s), (0.0, BookState.LIVE, 0))[2] for s in affected}
+        start = time.monotonic()
+        try:
+            if kind == "gap":
+                venue.skip_sequence(exchange, symbol)
+            elif kind == "checksum":
+                corrupt_checksum(venue, symbol)
+            elif kind == "burst":
+                venue.burst(exchange, symbol, 0.3, faulty=(2, 4))
+            elif kind == "stall":
+                seconds = self.rng.uniform(*self.plan.stall_s)
+                venue.stall(exchange, seconds)
+                start += seconds  # a stall recovers from its end
+            elif kind in ("drop", "graceful_drop"):
+                await venue.drop_connections(exchange, graceful=kind == "graceful_drop")
+            else:
+                (venue.close_on_connect if kind == "close_on_connect" else venue.close_on_subscribe)(exchange, 1)
+                await venue.drop_connections(exchange)
+            await self._recovered(kind, exchange, affected, before, start)
+        finally:
+            hub = venue.context(exchange).hub
+            hub.faults.close_on_connect = hub.faults.close_on_subscribe = 0
+            if kind in _SYMBOL_KINDS:
+                self.symbols_busy[exchange].remove(symbol)
+            else:
+                self.busy.discard(exchange)
+
+    async def _recovered(self, kind: str, exchange: str, symbols: list[str], before: dict[str, int], t0: float) -> None:
+        """Wait until every affected book emitted a live update after ``t0`` (and after a failure if it had one)."""
+        deadline = t0 + RECOVERY_LIMIT_S
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+            done = True
+            for s in symbols:
+                at, state, count = self.observer.last.get((exchange, s), (0.0, BookState.CONNECTING, 0))
+                if state is not BookState.LIVE or at <= t0:
+                    done = False
+                    break
+                if count == before[s] and time.monotonic() - t0 < 1.0:  # give a failure time to show first
+                    done = False
+                    break
+            if done:
+                self.observer.report.recovery[kind].append(max(0.0, time.monotonic() - t0))
+                return
+        self.observer.report.recovery[kind].append(RECOVERY_LIMIT_S)
+
+
+async def _settle(session: Session, seconds: float) -> None:
+    """Give the books up to ``seconds`` after the last fault to be live again (a stuck one stays out)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(h.state is BookState.LIVE for h in session.health().books):
+            return
+        await asyncio.sleep(0.1)
+
+
+def _connections(venue: LocalVenue) -> int:
+    return sum(len(venue.context(e).hub.connections) for e in EXCHANGES)
+
+
+async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
+    """Run one campaign and return its report (the caller prints it and judges the targets)."""
+    report = Report(seed)
+    rng = random.Random(seed)
+    report.tasks["before"] = len(asyncio.all_tasks())
+    ws = WebsocketConfig(book_depth=DEPTH, stall_timeout=1.5, reconnect_backoff_initial=0.05, reconnect_backoff_max=1.0)
+    async with LocalVenue(list(EXCHANGES), seed=seed, update_interval=0.05) as venue:
+        exchanges = {e: msgspec.structs.replace(venue.exchange_config(e), websocket_config=ws) for e in EXCHANGES}
+        started = time.monotonic()
+        session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=list(SYMBOLS), name=f"c{seed}")
+        observer = Observer(venue, session, report)
+        try:
+            observer.attach()
+            await asyncio.sleep(1.0)
+            injector = Injector(venue, observer, plan, rng)
+            interval = (plan.budget_s - plan.settle_s - 5.0) / plan.faults
+            next_at = time.monotonic()
+            injected = 0
+            while injected < plan.faults and time.monotonic() - started < plan.budget_s - plan.settle_s:
+                free = injector.free()
+                now = time.monotonic()
+                behind = now >= next_at + interval and not free  # recoveries run slow: keep the fault rate anyway
+                if (free and now >= next_at) or behind:
+                    injector.inject(rng.choice(free or list(EXCHANGES)), overlap=behind)
+                    injected += 1
+                    next_at += interval * rng.uniform(0.5, 1.5)
+                    if injected == plan.faults // 2:
+                        report.tasks["during"] = len(asyncio.all_tasks())
+                        report.connections["during"] = _connections(venue)
+                await asyncio.sleep(0.005)
+            await asyncio.gather(*injector.tasks, return_exceptions=True)
+            await _settle(session, plan.settle_s)
+            books = session.health().books
+            report.stuck = [f"{h.exchange} {h.symbol} {h.state} ({h.last_error})" for h in books if not h.is_healthy]
+            missing = len(EXCHANGES) * len(SYMBOLS) - len(session.health().books)
+            report.stuck += [f"{missing} books not subscribed"] if missing else []
+            report.longest_block_ms = session.health().longest_loop_block_ms
+        finally:
+            await session.stop()
+        await asyncio.sleep(0.5)
+        report.connections["after"] = _connections(venue)
+        report.elapsed_s = time.monotonic() - started
+    await asyncio.sleep(0.3)
+    report.tasks["after"] = len(asyncio.all_tasks())
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--short", action="store_true", help=">= 150 faults in under a minute")
+    args = parser.parse_args(argv)
+    plan = SHORT if args.short else CampaignPlan()
+    report = asyncio.run(run_campaign(args.seed, plan))
+    report.print()
+    misses = report.misses(plan)
+    print("TARGETS MISSED: " + "; ".join(misses) if misses else "all targets met")
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The session's event-loop watchdog: one warning per block over a second, naming what was running."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+
+from arbkit.runtime.loop_watchdog import LoopWatchdog
+
+
+def _hog_the_loop(seconds: float) -> None:
+    time.sleep(seconds)  # a blocking call in a coroutine: exactly what the watchdog is for
+
+
+async def test_a_blocked_loop_gives_one_warning_naming_the_blocker(caplog: pytest.LogCaptureFixture) -> None:
+    watchdog = LoopWatchdog(warn_after=1.0)
+    watchdog.start()
+    try:
+        await asyncio.sleep(0.1)
+        with caplog.at_level(logging.WARNING, logger="arbkit.runtime.loop_watchdog"):
+            _hog_the_loop(1.5)
+            await asyncio.sleep(0.3)
+    finally:
+        await watchdog.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "arbkit.runtime.loop_watchdog"]
+    assert len(warnings) == 1 and watchdog.warnings == 1, warnings
+    assert "_hog_the_loop" in warnings[0]
+    assert watchdog.longest_block_ms >= 1000.0
+
+
+async def test_a_responsive_loop_gives_no_warning() -> None:
+    watchdog = LoopWatchdog(warn_after=1.0)
+    watchdog.start()
+    try:
+        for _ in range(10):
+            await asyncio.sleep(0.02)
+    finally:
+        await watchdog.stop()
+    assert watchdog.warnings == 0
