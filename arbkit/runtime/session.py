@@ -107,7 +107,7 @@ class Session:
                 except (UnknownSymbolError, ConfigurationError) as exc:
                     self._out[name] = str(exc)
                     self.scanner.mark_out(name, str(exc))
-                    log.error("%s is out: %s", name, exc)
+                    log.info("%s is out: %s", name, exc)  # final; status() and the CLI say it once
                     return
                 except Exception as exc:  # any failure to start is reported and retried
                     reason = str(exc) if isinstance(exc, ArbkitError) else f"{type(exc).__name__}: {exc}"
