@@ -5,7 +5,8 @@ API:
   -> ``VenuePairSpec``: everything constant for the ordered pair (fees, common step, minimums), built once.
 - ``evaluate_books(spec, buy_book, sell_book, now_ms=None) -> Opportunity | None``: rejects crossed or empty books
   with ``BookRejectedError``, then ``evaluate_levels``.
-- ``evaluate_levels(spec, asks, bids, now_ms) -> Opportunity | None``: the hot path over ``(price, qty)`` levels.
+- ``evaluate_levels(spec, asks, bids, now_ms) -> Opportunity | None``: the hot path over ``(price, qty)`` levels;
+  ``evaluate_read`` also returns how many ask and bid levels it read (the scanner skips unchanged ones).
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
 The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both
@@ -225,6 +226,8 @@ def evaluate_books(
 
 def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int) -> Opportunity | None:
     """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None."""
+    if asks and bids and spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:
+        return None  # the early exit of ``evaluate_read``, without the call
     return evaluate_read(spec, asks, bids, now_ms)[0]
 
 
@@ -250,7 +253,11 @@ def evaluate_read(
     # edge clears the hurdle. P (start pq, prices pap/pbp, levels pi/pj) is the last segment taken.
     while True:
         seg = aq if aq < bq else bq
-        pq, pap, pbp, pi, pj = q, ap, bp, i, j
+        pq = q
+        pap = ap
+        pbp = bp
+        pi = i
+        pj = j
         c = ap * seg
         if cost + c > cap:
             seg = (cap - cost) / ap

@@ -110,9 +110,11 @@ def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -
     """``cum_cmp`` on a step grid: integers at the step's scale when every size has no more decimals than the
     step (the usual case, cheap), else exact fractions."""
     total = 0
+    fs = float(scale)
     for _, size in levels[:n]:
-        r = int(size * scale + 0.5)
-        if r / scale != size or r >= 1_000_000_000_000_000:  # not a decimal with the step's decimals
+        x = size * fs
+        r = int(x + 0.5)
+        if r / fs != size or x >= 1e15:  # not a decimal with the step's decimals (or too many digits to tell)
             diff = sum((dec(s) for _, s in levels[:n]), Fraction(0)) - Fraction(k * units, scale)
             return (diff > 0) - (diff < 0)
         total += r
