@@ -180,9 +180,9 @@ class BookFeed:
                 self._checksum_failures += 1
                 self._note_failure(BookState.RESYNCING, str(exc))
                 continue
-            except ccxt.ChecksumError:  # ccxt's own sequence check (binance's U/u rules), worded as a checksum
+            except ccxt.ChecksumError as exc:  # ccxt's own sequence check (binance's U/u rules)
                 self._gaps += 1
-                self._note_failure(BookState.RESYNCING, "sequence gap: update ids not contiguous")
+                self._note_failure(BookState.RESYNCING, str(exc))
                 continue
             except ccxt.BaseError as exc:
                 failures += 1
