@@ -24,9 +24,8 @@ from arbkit.errors import ArbkitError, ConfigurationError, UnknownSymbolError
 from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
-from arbkit.runtime.default_pairs import default_pair_symbols, with_default_pairs
+from arbkit.runtime.default_pairs import default_pair_symbols
 from arbkit.runtime.loop_watchdog import LoopWatchdog
-from arbkit.runtime.reachability import unresolved_exchanges
 from arbkit.structs import BookHealth, BookState, Symbol
 
 log = logging.getLogger(__name__)
@@ -129,6 +128,7 @@ class Session:
         if self._starting:
             return
         listings = {name: set(c.symbols_info) for name, c in self.exchanges.items()}
+
         defaults = set(default_pair_symbols(self.config, self.symbols))  # not the user's: nothing to report
         for pair in self.arbitrage.enabled_pairs():
             if pair.symbol in self.symbols and pair.symbol not in defaults:  # an unwatched pair is not scanned
@@ -207,6 +207,8 @@ def default_arbitrage(config: ArbkitConfig, symbols: list[Symbol], dropped: list
     if raw is not None and dropped:
         raw = _without_exchanges(raw, {d.lower() for d in dropped})
     if raw is not None:
+        from arbkit.runtime.default_pairs import with_default_pairs
+
         raw = with_default_pairs(raw, symbols)
     if raw is None and len(config.exchanges) < 2:
         return ArbitrageConfig(enabled_exchanges=tuple(config.exchanges))  # nothing to compare yet
@@ -309,6 +311,8 @@ async def connect(
         session.scanner.mark_out(skipped_name, "the local venue does not speak this exchange")
     _SESSIONS[name] = session
     try:
+        from arbkit.runtime.reachability import unresolved_exchanges
+
         unresolved = {} if running_venue is not None else await unresolved_exchanges(cfg)
         for down, reason in unresolved.items():  # offline or a wrong host: fail fast, say why; add_exchange retries
             session._out[down] = reason

@@ -46,13 +46,13 @@ def _one_line(err: str) -> str:
     return lines[0]
 
 
-def test_bad_config_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+def test_bad_config_prints_one_line_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "config.yaml").write_text(
         "exchanges:\n  binance:\n    api_key: ''\n    secret_key: ''\n    base_url: x\n    rate_limit_per_second: fast\n"
     )
-    result = _run("scan", "--config", str(tmp_path / "config.yaml"))
-    assert result.returncode == 2
-    assert result.stderr.strip() == "arbkit: exchanges.binance.rate_limit_per_second: expected a number, got 'fast'"
+    code, _, err = _main(capsys, "scan", "--config", str(tmp_path / "config.yaml"))
+    assert code == 2
+    assert _one_line(err) == "arbkit: exchanges.binance.rate_limit_per_second: expected a number, got 'fast'"
 
 
 def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
