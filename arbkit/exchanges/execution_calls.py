@@ -12,13 +12,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import ccxt
 import msgspec
 
-from arbkit.errors import InvalidOrderError, NotSupportedError, OrderNotFoundError
+from arbkit.errors import BaseExchangeError, InvalidOrderError, NotSupportedError, OrderNotFoundError
 from arbkit.exchanges import convert
-from arbkit.exchanges.order_checks import check_order
-from arbkit.structs import Fill, Order, Side, Symbol, TimeInForce
+from arbkit.exchanges.order_checks import check_order_id
+from arbkit.exchanges.order_wire import prepare, submit, wire_values
+from arbkit.structs import Fill, Order, OrderType, Side, Symbol, TimeInForce
 
 __all__ = ["DIALECTS", "CcxtExecutionCalls", "ExecutionDialect", "dialect_of"]
 
@@ -177,15 +177,16 @@ class CcxtExecutionCalls:
         self, symbol: Symbol, side: Side, quantity: float, price: float, time_in_force: TimeInForce
     ) -> None:
         """Run the exchange's validate-only path (nothing placed); raises what placing the order would raise."""
-        info = self.h.symbol_info(await self.h.market(symbol))
-        check_order(info, Side(side), quantity, price)
+        checked = await prepare(self.h, symbol, side, OrderType.LIMIT, quantity, price, None)
         if self.dialect.validate_params is None:
             raise self._fail(NotSupportedError, f"validate {side} {quantity} {symbol}: the exchange has no test orders")
         params = dict(self.dialect.validate_params)
         if time_in_force is not TimeInForce.GTC:
             params["timeInForce"] = time_in_force.value
+        amount, price_sent = wire_values(self.h.name, self.h.client, checked)
         action = f"validate limit {side} {quantity} {symbol} @ {price}"
-        await self.h.call(action, self.h.client.create_order(str(symbol), "limit", str(side), quantity, price, params))
+        create = self.h.client.create_order(str(checked.symbol), "limit", str(side), amount, price_sent, params)
+        await self.h.call(action, create)
 
     def staleness_params(self, valid_for_ms: int) -> dict[str, Any]:
         """The request params that make the exchange refuse the order if it acts later than ``valid_for_ms``."""
@@ -212,27 +213,18 @@ class CcxtExecutionCalls:
         time_in_force: TimeInForce,
         client_order_id: str | None,
     ) -> Order:
-        """A limit order carrying the exchange's staleness guard (sent once; never retried here)."""
-        info = self.h.symbol_info(await self.h.market(symbol))
-        check_order(info, Side(side), quantity, price)
+        """A limit order carrying the exchange's staleness guard, sent once with exactly the checked values (see
+        ``order_wire``); an order the exchange refuses as stale raises InvalidOrderError."""
+        checked = await prepare(self.h, symbol, side, OrderType.LIMIT, quantity, price, None)
         params = self.staleness_params(valid_for_ms)
         if time_in_force is not TimeInForce.GTC:
             params["timeInForce"] = time_in_force.value
-        if client_order_id:
-            params["clientOrderId"] = client_order_id
-        action = f"limit {side} {quantity} {symbol} @ {price} within {valid_for_ms} ms"
-        create = self.h.client.create_order(str(symbol), "limit", str(side), quantity, price, params)
-        return convert.order(self.h.name, await self.h.call(action, _stale_is_refusal(create)))
-
-
-async def _stale_is_refusal(call: Any) -> Any:
-    """An order the exchange refused as stale (Binance -1021 / MEXC 700003 come as ccxt InvalidNonce, Kraken's
-    deadline as a plain ExchangeError) is a refused order, not an authentication problem: raise it as InvalidOrder."""
-    try:
-        return await call
-    except ccxt.InvalidNonce as exc:
-        raise ccxt.InvalidOrder(f"refused as stale: {exc}") from None
-    except ccxt.ExchangeError as exc:
-        if "Deadline elapsed" in str(exc):
-            raise ccxt.InvalidOrder(f"refused as stale: {exc}") from None
-        raise
+        if client_order_id is not None:
+            params["clientOrderId"] = check_order_id(self.h.name, checked.symbol, client_order_id, "client_order_id")
+        try:
+            return await submit(self.h, checked, params)
+        except BaseExchangeError as exc:  # Binance -1021 comes as ccxt InvalidNonce, Kraken's as a plain error
+            if "InvalidNonce" not in exc.message and "Deadline elapsed" not in exc.message:
+                raise
+            stale = f"refused as stale ({valid_for_ms} ms guard): {exc.message}"
+            raise self._fail(InvalidOrderError, stale) from None
