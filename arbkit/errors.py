@@ -48,6 +48,12 @@ class RateLimitError(BaseExchangeError):
     default_status = 429
 
 
+class NotSupportedError(BaseExchangeError):
+    """The exchange has no such feature (e.g. Gate.io has no validate-only order path)."""
+
+    default_status = 501
+
+
 class BookSyncError(BaseExchangeError):
     """A live book lost sync (gap, checksum mismatch, stall); it is being resynced."""
 

@@ -223,6 +223,23 @@ class Order(msgspec.Struct, frozen=True):
         return max(self.quantity - self.filled, 0.0)
 
 
+class Fill(msgspec.Struct, frozen=True):
+    """One execution of one of the account's orders (a trade-history row), with the fee it paid."""
+
+    exchange: str
+    symbol: Symbol
+    trade_id: str
+    order_id: str
+    client_order_id: str | None
+    side: Side
+    price: float
+    quantity: float
+    fee_cost: float
+    fee_asset: str | None
+    timestamp: int
+    maker: bool | None = None
+
+
 class AssetBalance(msgspec.Struct, frozen=True):
     asset: AssetName
     free: float
@@ -305,6 +322,7 @@ __all__ = [
     "ExchangeEnum",
     "ExchangeNetworkError",
     "ExchangeStatus",
+    "Fill",
     "InsufficientFundsError",
     "InvalidOrderError",
     "Level",

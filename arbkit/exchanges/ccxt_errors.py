@@ -25,6 +25,7 @@ _MAP: tuple[tuple[type[Exception], type[errors.BaseExchangeError]], ...] = (
     (ccxt.ChecksumError, errors.BookSyncError),
     (ccxt.InvalidNonce, errors.AuthenticationError),
     (ccxt.NetworkError, errors.ExchangeNetworkError),
+    (ccxt.NotSupported, errors.NotSupportedError),
     (ccxt.BadRequest, errors.InvalidOrderError),
 )
 

@@ -20,6 +20,7 @@ from arbkit.exchanges import convert
 from arbkit.exchanges.book_feed import BookFeed
 from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.ccxt_errors import guarded
+from arbkit.exchanges.execution_calls import CcxtExecutionCalls
 from arbkit.exchanges.interfaces import (
     BalanceListener,
     BasePrivateSpotRestInterface,
@@ -30,7 +31,8 @@ from arbkit.exchanges.interfaces import (
     OrderListener,
 )
 from arbkit.exchanges.listeners import Listeners
-from arbkit.exchanges.order_checks import check_order
+from arbkit.exchanges.order_checks import Rounding, check_order_id, parse_enum, parse_symbol
+from arbkit.exchanges.order_wire import market_params, prepare, submit
 from arbkit.exchanges.spec import ExchangeSpec
 from arbkit.structs import (
     AssetBalance,
@@ -38,8 +40,10 @@ from arbkit.structs import (
     BookHealth,
     BookState,
     BookUpdate,
+    Fill,
     Order,
     OrderBook,
+    OrderType,
     OrderUpdate,
     Side,
     Symbol,
@@ -131,6 +135,7 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
     def __init__(self, config: ExchangeConfig, *, client: Any = None, spec: ExchangeSpec | None = None) -> None:
         config.require_credentials()
         self.ccxt = _handle(type(self), config, True, client, spec)
+        self.execution = CcxtExecutionCalls(self.ccxt)
 
     async def get_balances(self) -> dict[str, AssetBalance]:
         raw = await self.ccxt.call("fetch balance", self.ccxt.client.fetch_balance())
@@ -144,37 +149,39 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
         price: float,
         time_in_force: TimeInForce = TimeInForce.GTC,
         client_order_id: str | None = None,
+        *,
+        rounding: Rounding | str | None = None,
     ) -> Order:
-        info = self.ccxt.symbol_info(await self.ccxt.market(symbol))
-        check_order(info, Side(side), quantity, price)
+        checked = await prepare(self.ccxt, symbol, side, OrderType.LIMIT, quantity, price, rounding)
+        name, where = self.ccxt.name, f"{checked.symbol} {checked.side}"
+        tif = parse_enum(name, where, "time_in_force", time_in_force, TimeInForce)
         params: dict[str, Any] = {}
-        if time_in_force is not TimeInForce.GTC:
-            params["timeInForce"] = time_in_force.value
-        if client_order_id:
-            params["clientOrderId"] = client_order_id
-        action = f"limit {side} {quantity} {symbol} @ {price}"
-        raw = await self.ccxt.call(
-            action, self.ccxt.client.create_order(str(symbol), "limit", str(side), quantity, price, params)
-        )
-        return convert.order(self.ccxt.name, raw)
+        if tif is not TimeInForce.GTC:
+            params["timeInForce"] = tif.value
+        if client_order_id is not None:
+            params["clientOrderId"] = check_order_id(name, checked.symbol, client_order_id, "client_order_id")
+        return await submit(self.ccxt, checked, params)
 
-    async def place_market_order(self, symbol: Symbol, side: Side, quantity: float) -> Order:
-        info = self.ccxt.symbol_info(await self.ccxt.market(symbol))
-        check_order(info, Side(side), quantity, None)
-        action = f"market {side} {quantity} {symbol}"
-        raw = await self.ccxt.call(action, self.ccxt.client.create_order(str(symbol), "market", str(side), quantity))
-        return convert.order(self.ccxt.name, raw)
+    async def place_market_order(
+        self, symbol: Symbol, side: Side, quantity: float, *, rounding: Rounding | str | None = None
+    ) -> Order:
+        """A market order for ``quantity`` base units; where the exchange sizes market buys in the quote currency
+        (Gate.io), the cost of ``quantity`` at the current asks is sent instead (see ``order_wire``)."""
+        checked = await prepare(self.ccxt, symbol, side, OrderType.MARKET, quantity, None, rounding)
+        return await submit(self.ccxt, checked, await market_params(self.ccxt, checked))
 
     async def cancel_order(self, symbol: Symbol, order_id: str) -> Order:
-        raw = await self.ccxt.call(f"cancel {order_id} {symbol}", self.ccxt.client.cancel_order(order_id, str(symbol)))
+        sym = parse_symbol(self.ccxt.name, symbol)
+        oid = check_order_id(self.ccxt.name, sym, order_id)
+        raw = await self.ccxt.call(f"cancel {oid} {sym}", self.ccxt.client.cancel_order(oid, str(sym)))
         if not raw.get("symbol") or not raw.get("side"):  # some venues answer a cancel with a bare id
-            return await self.get_order(symbol, order_id)
+            return await self.get_order(sym, oid)
         return convert.order(self.ccxt.name, raw)
 
     async def get_order(self, symbol: Symbol, order_id: str) -> Order:
-        raw = await self.ccxt.call(
-            f"fetch order {order_id} {symbol}", self.ccxt.client.fetch_order(order_id, str(symbol))
-        )
+        sym = parse_symbol(self.ccxt.name, symbol)
+        oid = check_order_id(self.ccxt.name, sym, order_id)
+        raw = await self.ccxt.call(f"fetch order {oid} {sym}", self.ccxt.client.fetch_order(oid, str(sym)))
         return convert.order(self.ccxt.name, raw)
 
     async def get_open_orders(self, symbol: Symbol | None = None) -> list[Order]:
@@ -200,6 +207,39 @@ class CcxtPrivateSpotRest(BasePrivateSpotRestInterface):
                 raw = {"maker": market.get("maker"), "taker": market.get("taker")}
             out[s] = convert.trading_fee(self.ccxt.name, s, raw, fallback)
         return out
+
+    # ------------------------------------------------------------------ execution (see execution_calls)
+
+    async def get_order_by_client_id(self, symbol: Symbol, client_order_id: str) -> Order:
+        return await self.execution.order_by_client_id(symbol, client_order_id)
+
+    async def cancel_all_orders(self, symbol: Symbol | None = None) -> int:
+        return await self.execution.cancel_all(symbol)
+
+    async def get_my_trades(self, symbol: Symbol, since: int | None = None) -> list[Fill]:
+        return await self.execution.my_trades(symbol, since)
+
+    async def arm_dead_man_switch(self, seconds: float) -> bool:
+        return await self.execution.arm_dead_man_switch(seconds)
+
+    async def validate_order(
+        self, symbol: Symbol, side: Side, quantity: float, price: float, time_in_force: TimeInForce = TimeInForce.GTC
+    ) -> None:
+        await self.execution.validate(symbol, side, quantity, price, time_in_force)
+
+    async def place_limit_order_within(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: float,
+        price: float,
+        valid_for_ms: int,
+        time_in_force: TimeInForce = TimeInForce.IOC,
+        client_order_id: str | None = None,
+    ) -> Order:
+        return await self.execution.place_within(
+            symbol, side, quantity, price, valid_for_ms, time_in_force, client_order_id
+        )
 
     async def close(self) -> None:
         await self.ccxt.close()

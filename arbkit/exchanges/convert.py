@@ -8,6 +8,7 @@ from typing import Any
 from arbkit.structs import (
     AssetBalance,
     AssetName,
+    Fill,
     Order,
     OrderBook,
     OrderStatus,
@@ -156,4 +157,28 @@ def trading_fee(exchange: str, symbol: Symbol, raw: dict[str, Any], fallback: tu
         symbol=symbol,
         maker=float(fallback[0] if maker is None else maker),
         taker=float(fallback[1] if taker is None else taker),
+    )
+
+
+def fill(exchange: str, raw: dict[str, Any]) -> Fill:
+    """A ccxt trade from ``fetch_my_trades`` as a Fill; the client order id where the exchange reports one
+    (MEXC ``clientOrderId``, Gate.io ``text`` when it is a ``t-`` id)."""
+    fee = raw.get("fee") or {}
+    info = raw.get("info") or {}
+    text = info.get("text")
+    client_id = raw.get("clientOrderId") or info.get("clientOrderId") or (text if str(text).startswith("t-") else None)
+    role = raw.get("takerOrMaker")
+    return Fill(
+        exchange=exchange,
+        symbol=Symbol.parse(raw["symbol"]),
+        trade_id=str(raw["id"]),
+        order_id=str(raw.get("order") or ""),
+        client_order_id=client_id,
+        side=Side(raw["side"]),
+        price=float(raw["price"]),
+        quantity=float(raw["amount"]),
+        fee_cost=float(fee.get("cost") or 0.0),
+        fee_asset=fee.get("currency"),
+        timestamp=int(raw["timestamp"]),
+        maker=None if role is None else role == "maker",
     )

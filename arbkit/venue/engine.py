@@ -134,7 +134,7 @@ class MatchingEngine:
         )
         self._reserve(account, inst, order, book)
         account.orders[oid] = order
-        self.faults.accepted += 1
+        self.faults.note_accepted(oid)
         self._emit(OrderEvent(api_key, ExecKind.NEW, msgspec.structs.replace(order)))
         if order.time_in_force is TimeInForce.FOK and self._available(book, order) + 1e-12 < order.quantity:
             self._finish(account, inst, order, OrderStatus.EXPIRED, ExecKind.EXPIRED)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from enum import StrEnum
 
 from aiohttp import web
@@ -19,6 +20,8 @@ from arbkit.venue.orders import ErrorKind
 __all__ = ["AckDrop", "OrderFaults"]
 
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# set per order-entry request: the orders the engine accepted while serving it (so concurrent requests never mix)
+_accepted_here: ContextVar[list[int] | None] = ContextVar("venue_accepted_here", default=None)
 
 
 class AckDrop(StrEnum):
@@ -33,7 +36,6 @@ class OrderFaults:
 
     def __init__(self) -> None:
         self.latency = 0.0
-        self.accepted = 0  # orders the engine accepted so far (the entry wrapper tells a placed order by it)
         self._drop: AckDrop | None = None
         self._reject: ErrorKind | None = None
         self._partial: float | None = None
@@ -60,7 +62,21 @@ class OrderFaults:
     def clear(self) -> None:
         self.latency, self._drop, self._reject, self._partial = 0.0, None, None, None
 
+    async def close(self) -> None:
+        """Cancel order-entry requests still waiting out their latency (the venue is shutting down)."""
+        pending = list(self._pending)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     # ------------------------------------------------------------------ consumed by the engine
+
+    @staticmethod
+    def note_accepted(order_id: int) -> None:
+        """The engine accepted an order: tell the order-entry request being served, if any."""
+        box = _accepted_here.get()
+        if box is not None:
+            box.append(order_id)
 
     def take_reject(self) -> ErrorKind | None:
         kind, self._reject = self._reject, None
@@ -80,9 +96,11 @@ class OrderFaults:
         """
 
         async def run(request: web.Request) -> web.StreamResponse:
-            before = self.accepted
+            await request.read()  # the whole request has arrived (aiohttp keeps it) before any wait
+            accepted: list[int] = []
 
             async def act() -> web.StreamResponse:
+                _accepted_here.set(accepted)
                 if self.latency > 0:
                     await asyncio.sleep(self.latency)
                 return await handler(request)
@@ -91,7 +109,7 @@ class OrderFaults:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
             response = await asyncio.shield(task)
-            if self._drop is None or self.accepted == before:
+            if self._drop is None or not accepted:
                 return response
             mode, self._drop = self._drop, None
             if mode is AckDrop.SILENCE:

@@ -165,6 +165,10 @@ class LocalVenue:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         for pump in self._pumps.values():
+            await pump.ctx.engine.faults.close()
+            close_protocol = getattr(pump.protocol, "close", None)  # e.g. disarm dead-man switch countdowns
+            if close_protocol is not None:
+                close_protocol()
             await pump.ctx.hub.drop_all()
         if self._runner is not None:
             await self._runner.cleanup()

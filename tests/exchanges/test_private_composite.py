@@ -30,7 +30,8 @@ async def test_private_composite_trades_against_the_venue(venue: LocalVenue, nam
     async with private:
         await private.init()
         assert private.is_connected
-        balances = private.get_balances()
+        balances = await private.get_balances()
+        assert balances == private.balances  # the live view starts from the same REST answer
         usdt_before = balances["USDT"].free
         assert usdt_before > 1000
         updates: list[OrderUpdate] = []
@@ -72,7 +73,9 @@ async def test_private_composite_trades_against_the_venue(venue: LocalVenue, nam
         market = await private.place_market_order(BTC, Side.SELL, round_to(0.001, step))
         assert (await private.get_order(BTC, market.order_id)).status is OrderStatus.FILLED
         await wait_for(lambda: len(balance_events) > 0)
-        assert private.get_balances()["BTC"].total != balances.get("BTC").total  # type: ignore[union-attr]
+        assert private.balances["BTC"].total != balances["BTC"].total  # the live view, fed by the websocket
+        asked = (await private.get_balances())["BTC"].total  # a REST request, no caching
+        await wait_for(lambda: private.balances["BTC"].total == pytest.approx(asked))  # the stream catches up
 
         fees = await private.get_trading_fees([BTC])
         assert 0 <= fees[BTC].taker < 0.01
@@ -110,4 +113,4 @@ async def test_real_exchange_balances_with_configured_credentials() -> None:
     for name in ready:
         async with factory.get_composite_implementation(config.exchanges[name], is_private=True) as private:
             await private.init()
-            assert isinstance(private.get_balances(), dict)
+            assert isinstance(await private.get_balances(), dict)

@@ -89,7 +89,7 @@ class BinanceProtocol:
         if secret is None:
             raise Reject(-2015, "Invalid API-key, IP, or permissions for action.", 401)
         query = request.rel_url.raw_query_string
-        body = await request.text() if request.can_read_body else ""
+        body = (await request.read()).decode() if request.body_exists else ""  # read() keeps an already read body
         payload = query + body
         cut = payload.rfind("signature=")
         if cut < 0:
@@ -111,7 +111,12 @@ class BinanceProtocol:
         if not isinstance(msg, dict):
             return
         method, rid = str(msg.get("method", "")).upper(), msg.get("id")
-        streams = [str(s).lower() for s in msg.get("params") or []]
+        params = msg.get("params") or []
+        if not isinstance(params, list) or not all(isinstance(s, str) for s in params):
+            error = {"code": 2, "msg": "Invalid request: 'params' must be an array of strings"}
+            await conn.send({"error": error, "id": rid})
+            return
+        streams = [s.lower() for s in params]
         if method == "SUBSCRIBE":
             conn.topics.update(streams)
             await conn.send({"result": None, "id": rid})
@@ -130,6 +135,10 @@ class BinanceProtocol:
         if not isinstance(msg, dict):
             return
         rid, method, params = msg.get("id"), msg.get("method"), msg.get("params") or {}
+        if not isinstance(params, dict):
+            error = {"code": -1102, "msg": "Mandatory parameter 'params' was not sent, was empty/null, or malformed."}
+            await conn.send({"id": rid, "status": 400, "error": error})
+            return
         if method == "userDataStream.subscribe.signature":
             secret = self.ctx.secret_for(params.get("apiKey"))
             signed = "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "signature")

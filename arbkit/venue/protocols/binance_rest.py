@@ -8,10 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from arbkit.structs import OrderType, Side, TimeInForce
+from arbkit.venue.engine import Fill
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.market import PublicTrade
 from arbkit.venue.protocols import ExchangeContext
-from arbkit.venue.protocols.binance_wire import agg_json, instrument_of, number, order_json, symbol_info, top_json
+from arbkit.venue.protocols.binance_wire import (
+    agg_json,
+    instrument_of,
+    integer,
+    number,
+    order_json,
+    symbol_info,
+    top_json,
+)
 from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, ms
 
 __all__ = ["BinancePrivateRest", "BinancePublicRest"]
@@ -34,7 +43,7 @@ class BinancePublicRest:
 
     def depth(self, params: dict[str, str], _: str) -> dict[str, Any]:
         inst = instrument_of(self.names, params)
-        limit = min(int(params.get("limit", 100)), 5000)
+        limit = min(integer(params, "limit", 100) or 1, 5000)
         snap = self.ctx.book(inst.symbol).snapshot(limit)
         pd, qd = inst.price_decimals, inst.qty_decimals
         return {
@@ -92,7 +101,7 @@ class BinancePublicRest:
 
     def _recent(self, params: dict[str, str]) -> tuple[Instrument, list[PublicTrade]]:
         inst = instrument_of(self.names, params)
-        return inst, self.ctx.trades(inst.symbol, min(int(params.get("limit", 500)), 1000))
+        return inst, self.ctx.trades(inst.symbol, min(integer(params, "limit", 500) or 1, 1000))
 
     def agg_trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
         inst, trades = self._recent(params)
@@ -233,11 +242,11 @@ class BinancePrivateRest:
 
     def _find(self, params: dict[str, str]) -> tuple[Instrument, int | None, str | None]:
         inst = instrument_of(self.names, params)
-        oid = params.get("orderId")
-        cid = params.get("origClientOrderId")
+        oid = params.get("orderId") or None
+        cid = params.get("origClientOrderId") or None
         if oid is None and cid is None:
             raise Reject(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
-        return inst, int(oid) if oid is not None else None, cid
+        return inst, integer(params, "orderId", None) if oid is not None else None, cid
 
     def cancel(self, params: dict[str, str], api_key: str) -> dict[str, Any]:
         inst, oid, cid = self._find(params)
@@ -262,23 +271,27 @@ class BinancePrivateRest:
         orders = self.ctx.engine.open_orders(api_key, symbol)
         return [order_json(self.wire[o.symbol], o, self.ctx.instruments[o.symbol]) for o in orders]
 
-    def my_trades(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
-        inst = instrument_of(self.names, params)
-        limit = min(int(number(params, "limit") or 500), 1000)
+    def _trade_window(self, params: dict[str, str], api_key: str, symbol: str, limit: int) -> list[Fill]:
+        """myTrades with filters: by ``orderId``, from a trade id (``fromId``, oldest first), or in a time window
+        (from ``startTime`` the oldest first, else the latest)."""
         order_id, from_id = number(params, "orderId"), number(params, "fromId")
         start, end = number(params, "startTime"), number(params, "endTime")
         fills = self.ctx.engine.account(api_key).trades(
-            inst.symbol,
+            symbol,
             None if order_id is None else int(order_id),
             None if start is None else int(start),
             None if end is None else int(end),
         )
-        if from_id is not None:  # fromId pages forward from a trade id: the oldest ones first
-            fills = [f for f in fills if f.trade_id >= from_id][:limit]
-        elif start is not None and end is None:
-            fills = fills[:limit]
-        else:
-            fills = fills[-limit:]
+        if from_id is not None:
+            return [f for f in fills if f.trade_id >= from_id][:limit]
+        return fills[:limit] if start is not None and end is None else fills[-limit:]
+
+    def my_trades(self, params: dict[str, str], api_key: str) -> list[dict[str, Any]]:
+        inst = instrument_of(self.names, params)
+        limit = min(integer(params, "limit", 500) or 1, 1000)
+        fills = [f for f in self.ctx.engine.account(api_key).fills if f.symbol == inst.symbol][-limit:]
+        if params.keys() & {"orderId", "fromId", "startTime", "endTime"}:
+            fills = self._trade_window(params, api_key, inst.symbol, limit)
         pd, qd = inst.price_decimals, inst.qty_decimals
         return [
             {

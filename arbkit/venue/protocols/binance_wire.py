@@ -14,14 +14,16 @@ from arbkit.venue.book import VenueBook
 from arbkit.venue.engine import ErrorKind, ExecKind, VenueError, VenueOrder
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.market import PublicTrade
-from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, in_recv_window, optional_number
+from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, in_recv_window, int_param, optional_number
 
 __all__ = [
     "EXEC",
     "STATUS",
     "agg_json",
     "check_timestamp",
+    "illegal_integer",
     "instrument_of",
+    "integer",
     "number",
     "order_json",
     "order_kind",
@@ -81,6 +83,16 @@ def _invalid_number(key: str) -> Reject:
     return Reject(
         -1100, f"Illegal characters found in parameter '{key}'; legal range is '^([0-9]{{1,20}})(\\.[0-9]{{1,20}})?$'."
     )
+
+
+def illegal_integer(key: str) -> Reject:
+    """Binance's answer to an integer parameter (an order id, a limit) that is not one."""
+    return Reject(-1100, f"Illegal characters found in parameter '{key}'; legal range is '^[0-9]{{1,20}}$'.")
+
+
+def integer(params: dict[str, str], key: str, default: int | None) -> int | None:
+    """An optional integer parameter (``default`` when absent); Binance's -1100 when it is not one."""
+    return int_param(params, key, default, illegal_integer)
 
 
 def number(params: dict[str, str], key: str) -> float | None:

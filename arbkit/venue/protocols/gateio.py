@@ -48,6 +48,10 @@ class GateioProtocol:
         ws = "ws" + base.removeprefix("http") + "/ws/v4/"
         return {"base_url": base, "websocket_url": ws, "private_websocket_url": ws}
 
+    def close(self) -> None:
+        """Disarm the dead-man switch countdowns (the venue is shutting down)."""
+        self.private.timers.close()
+
     async def on_book_delta(self, symbol: str, delta: BookDelta) -> None:
         await self.stream.on_book_delta(symbol, delta)
 

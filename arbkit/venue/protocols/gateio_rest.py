@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 import time
 from typing import Any
 from urllib.parse import unquote_plus
@@ -113,14 +114,19 @@ def _float(body: dict[str, Any], name: str) -> float:
         value = float(body[name])
     except (KeyError, TypeError, ValueError):
         raise GateError("INVALID_PARAM_VALUE", f"invalid argument: {name}") from None
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise GateError("INVALID_PARAM_VALUE", f"invalid argument: {name} must be positive")
     return value
 
 
 def _order_ref(raw: str) -> tuple[int | None, str | None]:
-    """A path order id is either Gate's numeric id or the ``t-...`` text given at creation."""
-    return (int(raw), None) if raw.isdigit() else (None, raw)
+    """A path order id is either Gate's numeric id or the ``t-...`` text given at creation; anything else (blank,
+    path-like, over-long) is Gate's INVALID_PARAM_VALUE."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 20:
+        return int(raw), None
+    if not raw.strip() or len(raw) > 64 or any(c in raw for c in "/?#% ") or set(raw) <= {"."}:
+        raise GateError("INVALID_PARAM_VALUE", "invalid argument: order_id")
+    return None, raw
 
 
 class GatePrivateRest:
@@ -166,11 +172,12 @@ class GatePrivateRest:
         if not is_fresh(ts):
             raise GateError("REQUEST_EXPIRED", "gap between request Timestamp and server time exceeds 60", 401)
         body = await request.read()
-        path = request.path.removeprefix(self.prefix)
         raw = request.rel_url.raw_query_string
-        for query in {raw, unquote_plus(raw)}:
-            if hmac.compare_digest(rest_signature(secret, request.method, path, query, body, ts), sign):
-                return key, body
+        paths = {request.rel_url.raw_path.removeprefix(self.prefix), request.path.removeprefix(self.prefix)}
+        for path in paths:  # the client signs the path as it sent it: with an escaped order id, escaped
+            for query in {raw, unquote_plus(raw)}:
+                if hmac.compare_digest(rest_signature(secret, request.method, path, query, body, ts), sign):
+                    return key, body
         raise GateError("INVALID_SIGNATURE", "Signature mismatch", 401)
 
     async def accounts(self, request: web.Request, api_key: str, _: bytes) -> web.Response:

@@ -57,6 +57,9 @@ class GateStream:
             await conn.send(_message("", "", {"status": "fail"}, error={"code": 1, "message": "invalid request"}))
             return
         channel, event = str(data.get("channel", "")), str(data.get("event", ""))
+        if not isinstance(data.get("payload") or [], list):
+            await conn.send(_answer(data, (2, "invalid argument: payload must be a list")))
+            return
         if channel == "spot.ping":
             await conn.send(_message("spot.pong", "", None, id=data.get("id")))
         elif event not in ("subscribe", "unsubscribe"):

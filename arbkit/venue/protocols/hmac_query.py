@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -25,12 +26,16 @@ __all__ = [
     "endpoint",
     "fmt",
     "in_recv_window",
+    "int_param",
     "ms",
     "no_auth",
     "optional_number",
     "sign",
     "signature_ok",
 ]
+
+_DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
+_INTEGER = re.compile(r"^[0-9]{1,20}$")
 
 # (params, api key) -> JSON-able answer (or an awaitable of one); the api key is "" on public endpoints
 Handler = Callable[[dict[str, str], str], Any]
@@ -77,14 +82,25 @@ def in_recv_window(params: Mapping[str, str], default_window: int = 5000) -> boo
 
 
 def optional_number(params: Mapping[str, str], key: str, invalid: Callable[[str], Reject]) -> float | None:
-    """``params[key]`` as a float, None when absent or empty; ``invalid(key)`` is raised when it is not a number."""
+    """``params[key]`` as a float, None when absent or empty; ``invalid(key)`` is raised unless it is a plain
+    decimal as these exchanges require (``_DECIMAL``: no sign, exponent, NaN or infinity)."""
     raw = params.get(key)
     if not raw:
         return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise invalid(key) from None
+    if not _DECIMAL.match(raw):
+        raise invalid(key)
+    return float(raw)
+
+
+def int_param(params: Mapping[str, str], key: str, default: int | None, invalid: Callable[[str], Reject]) -> int | None:
+    """``params[key]`` as a non-negative integer of at most 20 digits, ``default`` when absent; ``invalid(key)``
+    otherwise (an order id or a limit that is not a number never reaches ``int()``)."""
+    raw = params.get(key)
+    if raw is None:
+        return default
+    if not _INTEGER.match(raw):
+        raise invalid(key)
+    return int(raw)
 
 
 class SymbolNames:

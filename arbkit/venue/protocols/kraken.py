@@ -73,6 +73,10 @@ class KrakenProtocol:
         ws = [web.get("/v2", self.stream.handle_public), web.get("/auth/v2", self.stream.handle_private)]
         return [*self.public.routes(), *self.private.routes(), *ws]
 
+    def close(self) -> None:
+        """Disarm the dead-man switch countdowns (the venue is shutting down)."""
+        self.private.timers.close()
+
     async def on_book_delta(self, symbol: str, delta: BookDelta) -> None:
         await self.books.on_book_delta(symbol, delta)
 

@@ -4,6 +4,7 @@ in Kraken's ``{"error": [...], "result": ...}`` envelope (refusals too, with HTT
 from __future__ import annotations
 
 import hmac
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -72,13 +73,22 @@ def _answer(fn: Callable[..., Any], *args: Any) -> web.Response:
 
 
 def _number(params: dict[str, str], key: str) -> float:
+    """A positive finite decimal parameter (volume, price); Kraken's invalid-arguments error otherwise."""
     try:
         value = float(params[key])
     except (KeyError, ValueError):
         raise KrakenError(f"EGeneral:Invalid arguments:{key}") from None
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise KrakenError(f"EGeneral:Invalid arguments:{key}")
     return value
+
+
+def _count(params: dict[str, str], default: int) -> int:
+    """The ``count`` parameter of Depth / Trades; Kraken's invalid-arguments error when it is not an integer."""
+    raw = params.get("count") or str(default)
+    if not raw.isascii() or not raw.isdigit():
+        raise KrakenError("EGeneral:Invalid arguments:count")
+    return int(raw)
 
 
 class KrakenPublicRest:
@@ -137,7 +147,7 @@ class KrakenPublicRest:
 
     def depth(self, params: dict[str, str]) -> dict[str, Any]:
         inst = self.pairs.inst(params.get("pair"))
-        count = int(params.get("count") or 100)
+        count = _count(params, 100)
         snap = self.ctx.book(inst.symbol).snapshot(max(1, min(count, 500)))
         ts = snap.timestamp // 1000
         pd, qd = inst.price_decimals, inst.qty_decimals
@@ -153,7 +163,7 @@ class KrakenPublicRest:
 
     def trades(self, params: dict[str, str]) -> dict[str, Any]:
         inst = self.pairs.inst(params.get("pair"))
-        tape = self.ctx.trades(inst.symbol, int(params.get("count") or 1000))
+        tape = self.ctx.trades(inst.symbol, max(1, min(_count(params, 1000), 1000)))
         pd, qd = inst.price_decimals, inst.qty_decimals
         rows = [
             [fixed(t.price, pd), fixed(t.qty, qd), t.timestamp / 1000.0, t.side[0], "l", "", t.trade_id] for t in tape

@@ -45,6 +45,10 @@ async def _request(conn: Connection, msg: Any) -> tuple[Any, Any, dict[str, Any]
     if method == "ping":
         await conn.send(_ack("pong", req_id))
         return None
+    symbols = params.get("symbol", []) if isinstance(params, dict) else None
+    if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+        await conn.send(_ack(str(method), req_id, error="Malformed request"))  # Kraken's answer to a bad shape
+        return None
     return method, req_id, params
 
 

@@ -147,7 +147,11 @@ class MexcProtocol:
         if not isinstance(msg, dict):
             return
         method = str(msg.get("method", "")).upper()
-        channels = [str(c) for c in msg.get("params") or []]
+        params = msg.get("params") or []
+        if not isinstance(params, list) or not all(isinstance(c, str) for c in params):
+            await conn.send({"id": 0, "code": 0, "msg": f"Not Subscribed successfully! [{params}]. Reason: Blocked!"})
+            return
+        channels = list(params)
         if method == "PING":
             await conn.send({"id": 0, "code": 0, "msg": "PONG"})
         elif method == "SUBSCRIPTION":

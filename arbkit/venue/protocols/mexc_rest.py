@@ -14,7 +14,7 @@ from arbkit.venue.instruments import Instrument
 from arbkit.venue.market import PublicTrade
 from arbkit.venue.protocols import ExchangeContext
 from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, ms
-from arbkit.venue.protocols.mexc_wire import TYPES, instrument_of, number, order_json, symbol_info
+from arbkit.venue.protocols.mexc_wire import TYPES, instrument_of, integer, number, order_json, symbol_info
 
 __all__ = ["MexcPrivateRest", "MexcPublicRest"]
 
@@ -31,7 +31,7 @@ class MexcPublicRest:
 
     def depth(self, params: dict[str, str], _: str) -> dict[str, Any]:
         inst = instrument_of(self.names, params)
-        snap = self.ctx.book(inst.symbol).snapshot(min(int(params.get("limit", 100)), 5000))
+        snap = self.ctx.book(inst.symbol).snapshot(min(integer(params, "limit", 100) or 1, 5000))
         pd, qd = inst.price_decimals, inst.qty_decimals
         return {
             "lastUpdateId": snap.seq,
@@ -67,7 +67,7 @@ class MexcPublicRest:
 
     def _recent(self, params: dict[str, str]) -> tuple[Instrument, list[PublicTrade]]:
         inst = instrument_of(self.names, params)
-        return inst, self.ctx.trades(inst.symbol, min(int(params.get("limit", 500)), 1000))
+        return inst, self.ctx.trades(inst.symbol, min(integer(params, "limit", 500) or 1, 1000))
 
     def agg_trades(self, params: dict[str, str], _: str) -> list[dict[str, Any]]:
         inst, trades = self._recent(params)

@@ -15,7 +15,7 @@ from ccxt.protobuf.mexc import PushDataV3ApiWrapper_pb2 as wrapper_pb
 from arbkit.structs import OrderStatus, OrderType, TimeInForce
 from arbkit.venue.engine import ErrorKind, VenueError, VenueOrder
 from arbkit.venue.instruments import Instrument
-from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, optional_number
+from arbkit.venue.protocols.hmac_query import Reject, SymbolNames, fmt, int_param, optional_number
 
 __all__ = [
     "ACCOUNT",
@@ -29,6 +29,7 @@ __all__ = [
     "depth_items",
     "frame",
     "instrument_of",
+    "integer",
     "number",
     "order_json",
     "reject_of",
@@ -81,6 +82,11 @@ def reject_of(exc: VenueError, request: web.Request) -> Reject:
 
 def _invalid_number(key: str) -> Reject:
     return Reject(700008, f"Illegal characters found in parameter '{key}'.")
+
+
+def integer(params: dict[str, str], key: str, default: int | None) -> int | None:
+    """An optional integer parameter (``default`` when absent); MEXC's 700008 when it is not one."""
+    return int_param(params, key, default, _invalid_number)
 
 
 def number(params: dict[str, str], key: str) -> float | None:
