@@ -209,7 +209,7 @@ async def start_trader(
             exchange_cfg.require_credentials()
             privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
         symbols = list(session.symbols)
-        backends = {name: PrivateBackend(p, symbols) for name, p in privates.items()}
+        backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
         opened = Journal(journal)
         executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
