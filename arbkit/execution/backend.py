@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from arbkit.errors import OrderNotFoundError
+from arbkit.errors import NotSupportedError, OrderNotFoundError
 from arbkit.structs import AssetBalance, Order, Side, Symbol, TimeInForce
 
 __all__ = ["LegFill", "OrderBackend", "PrivateBackend", "client_order_id"]
@@ -75,12 +75,22 @@ class PrivateBackend:
     """A ``CompositePrivateSpotExchange`` as an ``OrderBackend``; uses the composite's own client-id lookup,
     cancel-all and dead-man methods where it has them."""
 
-    def __init__(self, private: Any, symbols: list[Symbol] | None = None) -> None:
+    def __init__(self, private: Any, symbols: list[Symbol] | None = None, valid_for_ms: int | None = None) -> None:
         self.private = private
         self.name: str = private.name
         self.symbols = list(symbols or [])  # open orders are fetched per symbol when known (cheaper on Binance)
+        # the exchange's staleness guard (Binance recvWindow, Kraken deadline) for each leg, where it has one
+        self.valid_for_ms = None if valid_for_ms is None else max(1, min(int(valid_for_ms), 60_000))
+        self._guard = hasattr(private, "place_limit_order_within") and self.valid_for_ms is not None
 
     async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order:
+        if self._guard:
+            try:
+                return await self.private.place_limit_order_within(
+                    symbol, side, quantity, price, self.valid_for_ms, TimeInForce.IOC, client_id
+                )
+            except NotSupportedError:  # refused before anything was sent: this exchange has no guard
+                self._guard = False
         return await self.private.place_limit_order(symbol, side, quantity, price, TimeInForce.IOC, client_id)
 
     async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
@@ -109,6 +119,13 @@ class PrivateBackend:
         return await self.private.get_order(symbol, order_id)
 
     async def order_fills(self, symbol: Symbol, order_id: str, since_ms: int) -> list[LegFill]:
+        native = getattr(self.private, "get_my_trades", None)
+        if native is not None:
+            fills = [f for f in await native(symbol, since_ms) if str(f.order_id) == str(order_id)]
+            return [
+                LegFill(f.price, f.quantity, f.fee_cost * f.price if f.fee_asset == str(symbol.base) else f.fee_cost)
+                for f in fills
+            ]
         handle = self.private.rest.ccxt
         raw = await handle.call(
             f"trades of order {order_id} {symbol}", handle.client.fetch_my_trades(str(symbol), since_ms)
@@ -163,7 +180,8 @@ class PrivateBackend:
         return True
 
     def balances(self) -> dict[str, AssetBalance]:
-        return self.private.get_balances()
+        """The live view (kept by the private websocket), without a request."""
+        return dict(self.private.balances)
 
     async def refresh_balances(self) -> dict[str, AssetBalance]:
         return await self.private.refresh_balances()

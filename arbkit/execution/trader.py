@@ -115,7 +115,7 @@ class Trader:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._pending and self.state is TradingState.ACTIVE:
+            while self._pending and self.state is TradingState.ACTIVE and self._detach is not None:
                 key = max(self._pending, key=lambda k: self._pending[k].profit_quote)
                 opportunity = self._pending.pop(key)
                 try:
@@ -167,16 +167,17 @@ class Trader:
         return MarketContext(buy.symbols_info[symbol], sell.symbols_info[symbol], mids, health)
 
     async def stop(self) -> None:
-        """Stop trading (open orders are left to the caller's halt), close the private composites and journal."""
+        """Stop taking opportunities, let an execution in flight finish (never cut between its legs and their
+        hedges), then close the private composites and the journal. Open orders are the kill switch's job."""
         if self._detach is not None:
             self._detach()
             self._detach = None
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._pending.clear()
+        async with self.executor.lock:  # the execution in flight, if any, ends first
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        async with self.executor.lock:
-            pass
         for private in self.privates.values():
             with contextlib.suppress(Exception):
                 await private.close()
@@ -208,7 +209,7 @@ async def start_trader(
             exchange_cfg.require_credentials()
             privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
         symbols = list(session.symbols)
-        backends = {name: PrivateBackend(p, symbols) for name, p in privates.items()}
+        backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
         opened = Journal(journal)
         executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
