@@ -2,7 +2,9 @@
 
 ``Recorder(out_dir).attach(session)`` writes ``books/``, ``health/`` and ``opportunities/``;
 ``await replay(out_dir)`` feeds the books back through the venue's wire protocols to a fresh session, in the
-recorded order, and returns the opportunity events its scanner produced.
+recorded order, and returns the opportunity events its scanner produced. ``compact(out_dir)`` merges small part
+files; ``import_tardis(files, exchange, symbol, out_dir)`` makes a recording from vendor L2 files. The layout and
+schema are in docs/recordings.md.
 """
 
 from __future__ import annotations

@@ -122,6 +122,8 @@ def import_tardis(
         if not path.is_file():
             raise ArbkitError(f"tardis import: {path}: no such file")
     target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise ArbkitError(f"tardis import: --out {target} is a file, not a recording directory")
     existing = target.is_dir() and any(target.iterdir())
     if existing and not (target / META_FILE).is_file():
         raise ArbkitError(f"tardis import: {target} exists and is not a recording (no {META_FILE})")
