@@ -332,7 +332,7 @@ async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
         report.connections["after"] = _connections(venue)
         report.elapsed_s = time.monotonic() - started
     deadline = time.monotonic() + 5.0  # closes finishing in the background (slow on a loaded machine)
-    while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:
+    while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     report.tasks["after"] = len(asyncio.all_tasks())
     report.leftover = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
