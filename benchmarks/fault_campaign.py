@@ -68,6 +68,7 @@ class Report:
     tasks: dict[str, int] = field(default_factory=dict)
     connections: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    leftover: list[str] = field(default_factory=list)
 
     def misses(self, plan: CampaignPlan, timing: bool = True) -> list[str]:
         out = []
@@ -111,7 +112,7 @@ class Report:
                 f"frame -> evaluation delay: p50 {_pct(self.delays_ms, 50):.1f} ms, p99 {_pct(self.delays_ms, 99):.1f}"
                 f" ms, worst {max(self.delays_ms):.1f} ms over {len(self.delays_ms)} frames"
             )
-        print(f"asyncio tasks: {self.tasks}; venue connections: {self.connections}")
+        print(f"asyncio tasks: {self.tasks} {self.leftover}; venue connections: {self.connections}")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -330,8 +331,11 @@ async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
         await asyncio.sleep(0.5)
         report.connections["after"] = _connections(venue)
         report.elapsed_s = time.monotonic() - started
-    await asyncio.sleep(0.3)
+    deadline = time.monotonic() + 5.0  # closes finishing in the background (slow on a loaded machine)
+    while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
     report.tasks["after"] = len(asyncio.all_tasks())
+    report.leftover = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
     return report
 
 

@@ -250,7 +250,9 @@ async def test_event_loop_keeps_ticking_during_a_big_flush(tmp_path: Path) -> No
     await recorder.close()
     assert recorder.rows_written["books"] == 600_000
     assert took > 0.05 and len(gaps) >= 5
-    assert max(gaps) < 0.1, f"the loop stalled {max(gaps) * 1000:.0f} ms during a {took * 1000:.0f} ms flush"
+    # a flush on the loop thread would stall the loop for about the whole flush; off it, the loop keeps ticking and
+    # its longest gap is a small fraction of the flush however loaded the machine is (a fixed ms bound is not)
+    assert max(gaps) < took / 4, f"the loop stalled {max(gaps) * 1000:.0f} ms during a {took * 1000:.0f} ms flush"
 
 
 def test_arbkit_record_cli_records_a_local_venue_session(tmp_path: Path) -> None:
