@@ -42,9 +42,9 @@ class Stamped:
     def __init__(self, inner: PrivateBackend, stamps: list[float]) -> None:
         self.inner, self.name, self.stamps = inner, inner.name, stamps
 
-    async def place_ioc(self, *args: Any) -> Any:
+    async def place_ioc(self, *args: Any, **kwargs: Any) -> Any:
         self.stamps.append(time.perf_counter())
-        return await self.inner.place_ioc(*args)
+        return await self.inner.place_ioc(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

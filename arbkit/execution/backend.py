@@ -32,7 +32,11 @@ class OrderBackend(Protocol):
 
     name: str
 
-    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order: ...
+    async def place_ioc(
+        self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str, guarded: bool = True
+    ) -> Order:
+        """An IOC limit; ``guarded`` asks for the exchange's staleness guard where it has one (legs, not hedges)."""
+        ...
 
     async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
         """The order with this client id, or None when the exchange never received it."""
@@ -83,8 +87,10 @@ class PrivateBackend:
         self.valid_for_ms = None if valid_for_ms is None else max(1, min(int(valid_for_ms), 60_000))
         self._guard = hasattr(private, "place_limit_order_within") and self.valid_for_ms is not None
 
-    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order:
-        if self._guard:
+    async def place_ioc(
+        self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str, guarded: bool = True
+    ) -> Order:
+        if self._guard and guarded:
             try:
                 return await self.private.place_limit_order_within(
                     symbol, side, quantity, price, self.valid_for_ms, TimeInForce.IOC, client_id

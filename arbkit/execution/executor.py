@@ -176,9 +176,11 @@ class Executor:
             self._release(eid)
         return await self._settle(eid, plan, buy.outcome, sell.outcome)
 
-    async def _send(self, venue: str, row: OrderRow, plan: ExecutionPlan, fee: float) -> LegResult:
+    async def _send(
+        self, venue: str, row: OrderRow, plan: ExecutionPlan, fee: float, guarded: bool = True
+    ) -> LegResult:
         timeout = self.config.leg_timeout_ms / 1000.0
-        return await send_leg(self.backends[venue], self.journal, row, plan.symbol, timeout, fee)
+        return await send_leg(self.backends[venue], self.journal, row, plan.symbol, timeout, fee, guarded)
 
     async def _settle(self, eid: str, plan: ExecutionPlan, buy: LegOutcome, sell: LegOutcome) -> ExecutionReport:
         """WORKING -> the policy loop: hedge attempts (each journaled before it is sent) until a terminal state."""
@@ -216,7 +218,7 @@ class Executor:
             self.journal.transition(eid, ExecState.HEDGING, action.reason)
             await self._wait_token(action.exchange)
             fee = plan.buy_fee if action.exchange == plan.buy_exchange else plan.sell_fee
-            await self._send(action.exchange, row, plan, fee)
+            await self._send(action.exchange, row, plan, fee, guarded=False)
 
     def _close(self, eid: str, state: ExecState, reason: str, rows: list[OrderRow]) -> ExecutionReport:
         pnl = realised_pnl(rows) if rows else 0.0

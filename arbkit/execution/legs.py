@@ -60,13 +60,20 @@ def fee_in_quote(order: Order, taker_fee: float) -> float:
 
 
 async def send_leg(
-    backend: OrderBackend, journal: Journal, row: OrderRow, symbol: Symbol, timeout_s: float, taker_fee: float
+    backend: OrderBackend,
+    journal: Journal,
+    row: OrderRow,
+    symbol: Symbol,
+    timeout_s: float,
+    taker_fee: float,
+    guarded: bool = True,
 ) -> LegResult:
-    """Send the journaled order ``row`` as an IOC and bring it to a final, journaled state."""
+    """Send the journaled order ``row`` as an IOC and bring it to a final, journaled state. ``guarded``: with the
+    exchange's staleness guard (the two legs; a hedge reduces exposure, so a late one is still wanted)."""
     side = Side(row.side)
     try:
         order = await asyncio.wait_for(
-            backend.place_ioc(symbol, side, row.quantity, row.price, row.client_order_id), timeout_s
+            backend.place_ioc(symbol, side, row.quantity, row.price, row.client_order_id, guarded=guarded), timeout_s
         )
     except DEFINITE as exc:
         final = journal.update_order(row.client_order_id, status="rejected", error=_line(exc), updated_ms=now_ms())

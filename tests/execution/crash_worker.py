@@ -44,10 +44,12 @@ class DyingBackend:
     def _hit(self, client_id: str) -> bool:
         return client_id.endswith(self.role)
 
-    async def place_ioc(self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str) -> Order:
+    async def place_ioc(
+        self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str, guarded: bool = True
+    ) -> Order:
         if self.when == "before" and self._hit(client_id):
             os.kill(os.getpid(), signal.SIGKILL)
-        order = await self.inner.place_ioc(symbol, side, quantity, price, client_id)
+        order = await self.inner.place_ioc(symbol, side, quantity, price, client_id, guarded)
         if self.when == "after" and self._hit(client_id):
             os.kill(os.getpid(), signal.SIGKILL)
         return order
