@@ -29,6 +29,7 @@ from arbkit.exchanges.ccxt_books import (
     reset_connections,
     settled_watch,
     socket_alive,
+    ws_clients,
 )
 from arbkit.exchanges.convert import levels
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
@@ -85,6 +86,7 @@ class BookFeed:
         self._book_failures = 0  # consecutive book-level failures: the second one resets the connection
         self._pending: tuple[BookState, str, str] | None = None  # a failure waiting for recovery
         self._watching = False
+        self._url: str | None = None  # the connection that last carried this book
         self._down_since = time.monotonic()
         self._last_ms: float | None = None
         self._last_error: str | None = None
@@ -201,6 +203,8 @@ class BookFeed:
                 finally:
                     self._watching = False
                 message_hash = book_hash(self._client, self._ccxt_symbol)
+                carrier = (ws.url for ws in ws_clients(self._client) if message_hash in ws.subscriptions)
+                self._url = next(carrier, self._url)
                 if not self._current(raw):  # dropped by a failed check after it resolved: its failure follows
                     await asyncio.sleep(0)
                     continue
@@ -288,9 +292,9 @@ class BookFeed:
             # a socket still carrying frames for its other books is fine: resync this symbol alone; a silent one (or
             # a symbol that keeps failing) gets its connection reset
             self._book_failures += 1
-            alive = socket_alive(self._client, symbol, self._cfg.stall_timeout)
+            alive = socket_alive(self._client, symbol, self._cfg.stall_timeout, self._url)
             if alive and self._book_failures <= _BOOK_RETRIES:
-                await drop_book(self._client, symbol)
+                await drop_book(self._client, symbol, self._url)
             else:
                 self._reconnects += 1
                 reset_connections(self._client, symbol, reason)

@@ -89,16 +89,25 @@ def settled_watch(exchange: Any, message_hash: str) -> bool:
     return False
 
 
-def socket_alive(exchange: Any, symbol: str, within_s: float) -> bool:
+def socket_alive(exchange: Any, symbol: str, within_s: float, url: str | None = None) -> bool:
     """True when a connection carrying ``symbol``'s book received a frame in the last ``within_s`` seconds (its other
     books still stream, so a failure of this one is the book's, not the connection's)."""
-    message_hash = book_hash(exchange, symbol)
     now = exchange.milliseconds()
-    for ws in ws_clients(exchange):
-        carries = message_hash in ws.subscriptions or message_hash in ws.futures
-        if carries and not ws.closed() and ws.last_message_at and now - ws.last_message_at < within_s * 1000.0:
+    for ws in _carriers(exchange, book_hash(exchange, symbol), url):
+        if not ws.closed() and ws.last_message_at and now - ws.last_message_at < within_s * 1000.0:
             return True
     return False
+
+
+def _carriers(exchange: Any, message_hash: str, url: str | None = None) -> list[Any]:
+    """The connection(s) carrying a book: by its hash, or (once ccxt forgot the subscription after a failed check)
+    the connection at ``url`` where it was last seen, or the socket that still carries the exchange's books."""
+    found = [ws for ws in ws_clients(exchange) if message_hash in ws.subscriptions or message_hash in ws.futures]
+    if not found and url is not None:
+        found = [ws for ws in ws_clients(exchange) if ws.url == url]
+    if not found:
+        found = [ws for ws in ws_clients(exchange) if any("orderbook" in str(k) for k in ws.subscriptions)][:1]
+    return found
 
 
 def interrupt_watch(exchange: Any, message_hash: str, error: Exception) -> bool:
@@ -112,15 +121,13 @@ def interrupt_watch(exchange: Any, message_hash: str, error: Exception) -> bool:
     return hit
 
 
-async def drop_book(exchange: Any, symbol: str) -> str:
+async def drop_book(exchange: Any, symbol: str, url: str | None = None) -> str:
     """Forget ccxt's book of ``symbol`` and unsubscribe that symbol alone, so the next watch subscribes again from a
     fresh snapshot while the other symbols on the same socket keep streaming. An exchange without a per-symbol
     unsubscribe (a hook ``arbkit_unsubscribe_book``) has its connection(s) carrying the symbol closed instead.
     Returns ``"unsubscribed"`` or ``"reconnected"``."""
     message_hash = book_hash(exchange, symbol)
-    carriers = [ws for ws in ws_clients(exchange) if message_hash in ws.subscriptions or message_hash in ws.futures]
-    if not carriers:  # ccxt forgot the subscription (a failed check); the socket carrying the books still has it
-        carriers = [ws for ws in ws_clients(exchange) if any("orderbook" in str(k) for k in ws.subscriptions)][:1]
+    carriers = _carriers(exchange, message_hash, url)
     if isinstance(getattr(exchange, "orderbooks", None), dict):
         exchange.orderbooks.pop(symbol, None)
     unsubscribe = getattr(exchange, "arbkit_unsubscribe_book", None)
