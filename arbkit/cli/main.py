@@ -99,7 +99,9 @@ def _session_options(cmd: argparse.ArgumentParser) -> None:
         help="stop after this many seconds once started; with --live it also bounds the start (default: Ctrl-C)",
     )
     cmd.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
-    cmd.add_argument("--seed", type=int, default=7, help="local venue market seed (default: 7)")
+    cmd.add_argument(
+        "--seed", type=int, default=None, help="local venue market seed (default: the config's venue.seed, else 7)"
+    )
     cmd.add_argument("--log-level", dest="sub_log_level", type=_log_level, default=None, help=argparse.SUPPRESS)
 
 

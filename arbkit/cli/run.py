@@ -65,7 +65,9 @@ def add_run_parser(sub: Any) -> None:
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
     run.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
-    run.add_argument("--seed", type=int, default=7, help="in-process local venue market seed (default: 7)")
+    run.add_argument(
+        "--seed", type=int, default=None, help="in-process local venue seed (default: the config's venue.seed, else 7)"
+    )
     run.add_argument("--refresh", type=float, default=1.0, help="seconds between screen redraws (default: 1)")
     run.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
 
