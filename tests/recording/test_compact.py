@@ -10,25 +10,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from arbkit.config import ArbkitConfig
 from arbkit.errors import ArbkitError
 from arbkit.recording import Recorder, compact, opportunity_keys, read_meta, replay, scan_dataset
 from arbkit.recording.files import STAGING, TMP, exchange_dirs
 from arbkit.runtime.session import connect
 from arbkit.venue import LocalVenue
-
-EXCHANGES = ("binance", "gateio")
-
-
-def _config(venue: LocalVenue) -> ArbkitConfig:
-    arbitrage = {
-        "enabled_exchanges": list(EXCHANGES),
-        "fee_overrides": {name: {"taker": 0.0002} for name in EXCHANGES},
-        "arbitrage_pairs": [
-            {"id": "btc_usdt", "base_asset": "BTC", "quote_asset": "USDT", "min_profit_bps": 0.5, "max_notional": 20000}
-        ],
-    }
-    return ArbkitConfig(exchanges={n: venue.exchange_config(n) for n in EXCHANGES}, sections={"arbitrage": arbitrage})
+from tests.recording.helpers import EXCHANGES, two_venue_config
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +25,7 @@ def small_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def record() -> None:
         async with LocalVenue(list(EXCHANGES), seed=5, update_interval=0.02) as venue:
-            session = await connect(_config(venue), venue=venue, symbols=["BTC/USDT"], name="test-compact")
+            session = await connect(two_venue_config(venue), venue=venue, symbols=["BTC/USDT"], name="test-compact")
             recorder = Recorder(out, depth=10, flush_interval=0.2, roll_interval=0)
             try:
                 recorder.attach(session)

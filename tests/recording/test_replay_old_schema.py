@@ -11,22 +11,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from arbkit.config import ArbkitConfig
 from arbkit.recording import Recorder, opportunity_keys, read_meta, replay, scan_dataset
 from arbkit.runtime.session import connect
 from arbkit.venue import LocalVenue
+from tests.recording.helpers import EXCHANGES, two_venue_config
 
-EXCHANGES = ("binance", "gateio")
 NEW_COLUMNS = ("max_quantity", "buy_worst_price", "sell_worst_price")
-
-
-def _config(venue: LocalVenue) -> ArbkitConfig:
-    arbitrage = {
-        "enabled_exchanges": list(EXCHANGES),
-        "fee_overrides": {name: {"taker": 0.0002} for name in EXCHANGES},
-        "arbitrage_pairs": [{"id": "btc_usdt", "base_asset": "BTC", "quote_asset": "USDT", "min_profit_bps": 0.5}],
-    }
-    return ArbkitConfig(exchanges={n: venue.exchange_config(n) for n in EXCHANGES}, sections={"arbitrage": arbitrage})
 
 
 def _to_old_schema(out: Path) -> None:
@@ -47,7 +37,9 @@ def old_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
 
     async def record() -> None:
         async with LocalVenue(list(EXCHANGES), seed=5, update_interval=0.02) as venue:
-            session = await connect(_config(venue), venue=venue, symbols=["BTC/USDT"], name="test-old-schema")
+            session = await connect(
+                two_venue_config(venue, max_notional=None), venue=venue, symbols=["BTC/USDT"], name="test-old-schema"
+            )
             recorder = Recorder(out, depth=20, flush_interval=0.5)
             try:
                 recorder.attach(session)
