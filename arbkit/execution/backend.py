@@ -100,51 +100,20 @@ class PrivateBackend:
         return await self.private.place_limit_order(symbol, side, quantity, price, TimeInForce.IOC, client_id)
 
     async def find_order(self, symbol: Symbol, client_id: str) -> Order | None:
-        lookup = getattr(self.private, "get_order_by_client_id", None)
         try:
-            if lookup is not None:
-                return await lookup(symbol, client_id)
-            return await self._find_with_ccxt(symbol, client_id)
+            return await self.private.get_order_by_client_id(symbol, client_id)
         except OrderNotFoundError:
             return None
-
-    async def _find_with_ccxt(self, symbol: Symbol, client_id: str) -> Order | None:
-        """ccxt's fetch_order by client id (Binance and MEXC ``origClientOrderId``; Gate.io accepts its ``t-``
-        text as the order id), for composites without their own lookup."""
-        from arbkit.exchanges import convert
-
-        handle = self.private.rest.ccxt
-        if self.name == "gateio":
-            call = handle.client.fetch_order(client_id, str(symbol))
-        else:
-            call = handle.client.fetch_order(None, str(symbol), {"clientOrderId": client_id})
-        raw = await handle.call(f"fetch order by client id {client_id} {symbol}", call)
-        return convert.order(self.name, raw)
 
     async def get_order(self, symbol: Symbol, order_id: str) -> Order:
         return await self.private.get_order(symbol, order_id)
 
     async def order_fills(self, symbol: Symbol, order_id: str, since_ms: int) -> list[LegFill]:
-        native = getattr(self.private, "get_my_trades", None)
-        if native is not None:
-            fills = [f for f in await native(symbol, since_ms) if str(f.order_id) == str(order_id)]
-            return [
-                LegFill(f.price, f.quantity, f.fee_cost * f.price if f.fee_asset == str(symbol.base) else f.fee_cost)
-                for f in fills
-            ]
-        handle = self.private.rest.ccxt
-        raw = await handle.call(
-            f"trades of order {order_id} {symbol}", handle.client.fetch_my_trades(str(symbol), since_ms)
-        )
-        out = []
-        for trade in raw:
-            if str(trade.get("order")) != str(order_id):
-                continue
-            price, amount = float(trade["price"]), float(trade["amount"])
-            fee = trade.get("fee") or {}
-            cost = float(fee.get("cost") or 0.0)
-            out.append(LegFill(price, amount, cost * price if fee.get("currency") == str(symbol.base) else cost))
-        return out
+        fills = [f for f in await self.private.get_my_trades(symbol, since_ms) if str(f.order_id) == str(order_id)]
+        return [
+            LegFill(f.price, f.quantity, f.fee_cost * f.price if f.fee_asset == str(symbol.base) else f.fee_cost)
+            for f in fills
+        ]
 
     async def cancel(self, symbol: Symbol, order_id: str) -> None:
         try:
@@ -162,28 +131,10 @@ class PrivateBackend:
         return [o for orders in found for o in orders]
 
     async def cancel_all(self) -> int:
-        native = getattr(self.private, "cancel_all_orders", None)
-        if native is not None:
-            cancelled = await native()
-            return len(cancelled) if isinstance(cancelled, list) else int(cancelled or 0)
-        orders = await self.open_orders()
-        await asyncio.gather(*(self.cancel(o.symbol, o.order_id) for o in orders))
-        return len(orders)
+        return await self.private.cancel_all_orders()
 
     async def arm_dead_man(self, seconds: int) -> bool:
-        native = getattr(self.private, "arm_dead_man_switch", None)
-        if native is not None:
-            return (await native(seconds)) is not False
-        handle = self.private.rest.ccxt
-        client = handle.client
-        if client.has.get("cancelAllOrdersAfter"):  # ccxt's unified call (Kraken CancelAllOrdersAfter)
-            call = client.cancel_all_orders_after(seconds * 1000)
-        elif self.name == "gateio":  # Gate.io countdown_cancel_all through ccxt's implicit endpoint
-            call = client.private_spot_post_countdown_cancel_all({"timeout": seconds})
-        else:
-            return False
-        await handle.call(f"dead-man switch {seconds}s", call)
-        return True
+        return await self.private.arm_dead_man_switch(seconds)
 
     def balances(self) -> dict[str, AssetBalance]:
         """The live view (kept by the private websocket), without a request."""
