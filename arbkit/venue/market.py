@@ -74,6 +74,7 @@ class _Quoter:
         "inst",
         "lag_left",
         "mid",
+        "prices",
         "profile",
         "rng",
         "shift_bps",
@@ -92,6 +93,7 @@ class _Quoter:
         self.basis = 0.0
         ticks = max(1, round(ref * profile.spacing_bps / 1e4 / inst.tick_size))
         self.grid = ticks * inst.tick_size
+        self.prices: dict[int, float] = {}  # grid index -> its rounded price (the same few hundred, step after step)
         self.unit = profile.size_usd / ref
         self.lag_left = self.thin_left = self.fat_left = self.shift_left = 0
         self.fat_bps = self.shift_bps = 0.0
@@ -270,8 +272,10 @@ class SimulatedMarket:
                 extra_ask = (fat_price, q.unit * 0.5)
                 bid_idx = min(bid_idx, fat_idx - 1)
         scale = q.unit * (0.08 if q.thin_left else 1.0)
-        bids = self._side(q.book.bids, bid_idx, -1, grid, pd, scale, p, rng)
-        asks = self._side(q.book.asks, ask_idx, 1, grid, pd, scale, p, rng)
+        if len(q.prices) > 4096:  # the price walked far: forget the grid points left behind
+            q.prices.clear()
+        bids = self._side(q.book.bids, bid_idx, -1, grid, pd, scale, p, rng, q.prices)
+        asks = self._side(q.book.asks, ask_idx, 1, grid, pd, scale, p, rng, q.prices)
         if extra_bid is not None:
             bids[extra_bid[0]] = extra_bid[1]
         if extra_ask is not None:
@@ -289,13 +293,19 @@ class SimulatedMarket:
         scale: float,
         p: VenueProfile,
         rng: random.Random,
+        prices: dict[int, float],
     ) -> dict[float, float]:
         out: dict[float, float] = {}
         refresh = p.refresh
+        random_ = rng.random
+        get = current.get
         for k in range(p.levels):
-            price = round((top + direction * k) * grid, pd)
-            u = rng.random()
-            existing = current.get(price)
+            idx = top + direction * k
+            price = prices.get(idx)
+            if price is None:
+                price = prices[idx] = round(idx * grid, pd)
+            u = random_()
+            existing = get(price)
             if existing is not None and u >= refresh:
                 out[price] = existing
                 continue
@@ -324,8 +334,10 @@ def _move(price: float, rng: random.Random) -> float:
 def _diff(current: dict[float, float], target: dict[float, float], step: float) -> list[Level]:
     """Levels to send so ``current`` becomes ``target`` (quantities floored at one step)."""
     changes: list[Level] = [(price, 0.0) for price in current if price not in target]
+    get = current.get
     for price, qty in target.items():
-        qty = max(qty, step)
-        if current.get(price) != qty:
+        if qty < step:
+            qty = step
+        if get(price) != qty:
             changes.append((price, qty))
     return changes
