@@ -96,7 +96,10 @@ def _session_options(cmd: argparse.ArgumentParser) -> None:
         "--duration",
         type=_positive_seconds,
         default=None,
-        help="stop after this many seconds once started; with --live it also bounds the start (default: Ctrl-C)",
+        help=(
+            "stop after this many seconds once started (scan: once every book is live, 10 s at most);"
+            " with --live it also bounds the start (default: Ctrl-C)"
+        ),
     )
     cmd.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     cmd.add_argument(

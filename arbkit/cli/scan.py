@@ -1,7 +1,7 @@
 """``arbkit scan``: live books, cross-exchange spreads, opportunities after fees and depth, and venue health.
 
 On a terminal the screen redraws in place (rich); piped, it prints one plain, 100-column snapshot per refresh.
-On exit (``--duration`` or Ctrl-C) it prints a summary.
+On exit (``--duration``, counted from the moment every book is live, or Ctrl-C) it prints a summary.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from arbkit.cli.screen import WIDTH, render
 from arbkit.cli.startup import start_session
 from arbkit.cli.tally import Tally
 from arbkit.runtime.session import Session
+from arbkit.structs import BookState
 
 
 def make_console() -> Console:
@@ -74,26 +75,54 @@ async def run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+LIVE_WAIT_S = 10.0  # --duration counts from the moment every book is live, or from this long after start at the latest
+
+
+def _all_live(session: Session) -> bool:
+    rows = [h for ex in session.exchanges.values() for h in ex.health()]
+    return bool(rows) and all(h.state is BookState.LIVE for h in rows)
+
+
 async def _display(
     console: Console, session: Session, tally: Tally, where: str, duration: float | None, refresh: float
 ) -> None:
-    started = time.monotonic()
+    shown = time.monotonic()
+    live_since: float | None = None  # the --duration clock starts once the books are live (a loaded machine is slow)
 
     def frame() -> object:
-        elapsed = time.monotonic() - started
-        stop = "Ctrl-C to stop" if duration is None else f"stops at {duration:.0f}s, Ctrl-C to stop now"
+        elapsed = time.monotonic() - shown
+        if duration is None:
+            stop = "Ctrl-C to stop"
+        elif live_since is None:
+            stop = "waiting for live books, Ctrl-C to stop now"
+        else:
+            stop = f"stops at {live_since - shown + duration:.0f}s, Ctrl-C to stop now"
         return render(session, tally, f"arbkit scan | {where} | {elapsed:5.1f}s | {stop}")
 
     async def wait() -> bool:
         """Sleep one refresh (less at the end); False once the duration is over."""
-        elapsed = time.monotonic() - started
-        if duration is not None and elapsed >= duration:
+        nonlocal live_since
+        now = time.monotonic()
+        if live_since is None and (_all_live(session) or now - shown >= LIVE_WAIT_S):
+            live_since = now
+        if duration is None:
+            await asyncio.sleep(refresh)
+            return True
+        if live_since is None:
+            await asyncio.sleep(min(refresh, 0.1))
+            return True
+        left = duration - (now - live_since)
+        if left <= 0:
             return False
-        await asyncio.sleep(refresh if duration is None else min(refresh, duration - elapsed))
+        await asyncio.sleep(min(refresh, left))
         return True
 
     if not console.is_terminal:
+        printed = time.monotonic()
         while await wait():
+            if live_since is None and time.monotonic() - printed < refresh:
+                continue  # polling for live books: print at the refresh pace only
+            printed = time.monotonic()
             console.print(frame())
             console.print()
         return
