@@ -52,6 +52,7 @@ class ExchangeContext:
         self.hub = hub
         self.api_key = api_key
         self.secret = secret
+        self.clock_skew_ms = 0  # the exchange's clock is off by this much (LocalVenue.set_clock_skew)
 
     def book(self, symbol: str) -> VenueBook:
         """The live venue book of a unified symbol; VenueError(UNKNOWN_SYMBOL) if not listed."""
