@@ -373,6 +373,11 @@ class LocalVenue:
         checks (recvWindow, Timestamp, deadline) use it, as an exchange whose clock is off would (0 = none)."""
         self.context(name).clock_skew_ms = round(seconds * 1000)
 
+    def revoke_key(self, name: str, revoked: bool = True) -> None:
+        """The test api key of ``name`` is revoked (``False``: restored): the exchange answers every signed call with
+        its invalid-key error, as it does for a deleted key."""
+        self.context(name).key_revoked = revoked
+
     def set_balance(self, name: str, asset: str, free: float) -> None:
         """Set the free balance of ``asset`` in the test account of ``name`` (pushed as a balance event)."""
         engine = self.engine(name)
