@@ -153,7 +153,8 @@ class Trader:
         buy, sell = exchanges.get(opportunity.buy_exchange), exchanges.get(opportunity.sell_exchange)
         if buy is None or sell is None or buy.book(symbol) is None or sell.book(symbol) is None:
             return None
-        if opportunity.buy_exchange not in self.privates or opportunity.sell_exchange not in self.privates:
+        backends = self.executor.backends
+        if opportunity.buy_exchange not in backends or opportunity.sell_exchange not in backends:
             return None
         mids: dict[str, float] = {}
         health = {}
@@ -196,7 +197,8 @@ async def start_trader(
     config: ExecutionConfig | None = None,
     target: str | None = None,
 ) -> Trader:
-    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities."""
+    """Private composites for every exchange of ``session`` (``dry_run``: paper back-ends over the session's books,
+    see arbkit.paper), resume, reconcile, then trade its opportunities."""
     from arbkit.exchanges import factory
 
     cfg = config or execution_config(session.config)
@@ -204,12 +206,18 @@ async def start_trader(
     privates: dict[str, Any] = {}
     opened: Journal | None = None
     try:
-        for name in session.exchanges:
-            exchange_cfg = session.config.get_exchange_config(name)
-            exchange_cfg.require_credentials()
-            privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
         symbols = list(session.symbols)
-        backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
+        backends: dict[str, Any]
+        if dry_run:  # paper fills against the session's live books; no credentials needed
+            from arbkit.paper.wiring import paper_backends
+
+            backends = dict(await paper_backends(session))
+        else:
+            for name in session.exchanges:
+                exchange_cfg = session.config.get_exchange_config(name)
+                exchange_cfg.require_credentials()
+                privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
+            backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
         opened = Journal(journal)
         executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
