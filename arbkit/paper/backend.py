@@ -86,9 +86,9 @@ class PaperBackend:
     ) -> Order:
         """Send an IOC limit; it is acted on after the sampled latency. ``guarded`` changes nothing on paper."""
         if client_id in self._used:
-            raise InvalidOrderError(f"{self.name}: client order id {client_id!r} already used (duplicate refused)")
+            raise InvalidOrderError(None, f"client order id {client_id!r} already used (duplicate refused)", self.name)
         if symbol not in self.infos:
-            raise InvalidOrderError(f"{self.name}: unknown symbol {symbol}")
+            raise InvalidOrderError(None, f"unknown symbol {symbol}", self.name)
         self._used.add(client_id)
         sent = self.clock.now_ms()
         then = _side(self.books(self.name, symbol), side)
@@ -140,7 +140,7 @@ class PaperBackend:
         if refusal is not None:
             kind, message = refusal
             error = InsufficientFundsError if kind is Rejection.INSUFFICIENT_FUNDS else InvalidOrderError
-            raise error(f"{self.name}: {message}")
+            raise error(None, message, self.name)
         now = _side(self.books(self.name, symbol), side)
         levels = window_levels(then, now) if latency > 0 else now
         levels = self.ledger.visible(self.name, symbol, side, levels)
@@ -213,7 +213,7 @@ class PaperBackend:
     def _record(self, order_id: str) -> PaperOrderRecord:
         client_id = self._by_id.get(str(order_id))
         if client_id is None:
-            raise OrderNotFoundError(f"{self.name}: order {order_id} does not exist")
+            raise OrderNotFoundError(None, f"order {order_id} does not exist", self.name)
         return self._records[client_id]
 
     # ------------------------------------------------------------------ account
