@@ -140,7 +140,9 @@ class PaperBackend:
         if refusal is not None:
             kind, message = refusal
             error = InsufficientFundsError if kind is Rejection.INSUFFICIENT_FUNDS else InvalidOrderError
-            raise error(None, message, self.name)
+            refused = error(None, message, self.name)
+            refused.rejection = kind  # type: ignore[attr-defined]  # the exact reason, for the calibration
+            raise refused
         now = _side(self.books(self.name, symbol), side)
         levels = window_levels(then, now) if latency > 0 else now
         levels = self.ledger.visible(self.name, symbol, side, levels)
