@@ -166,7 +166,8 @@ class Trader:
         buy, sell = exchanges.get(opportunity.buy_exchange), exchanges.get(opportunity.sell_exchange)
         if buy is None or sell is None or buy.book(symbol) is None or sell.book(symbol) is None:
             return None
-        if opportunity.buy_exchange not in self.privates or opportunity.sell_exchange not in self.privates:
+        backends = self.executor.backends
+        if opportunity.buy_exchange not in backends or opportunity.sell_exchange not in backends:
             return None
         mids: dict[str, float] = {}
         health = {}
@@ -225,7 +226,8 @@ async def start_trader(
     target: str | None = None,
     require_attestation: bool = True,
 ) -> Trader:
-    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities.
+    """Private composites for every exchange of ``session`` (``dry_run``: paper back-ends over the session's books,
+    see arbkit.paper), resume, reconcile, then trade its opportunities.
 
     Real orders (``dry_run=False``) need a passing attestation of the same config and target in ``journal``
     (``PromotionRefused`` otherwise) and a pre-flight on every venue (``PreflightError``). ``require_attestation=False``
@@ -249,18 +251,23 @@ async def start_trader(
         promoted_by = None
         if not dry_run and require_attestation:
             promoted_by = check_promotion(store.all(), identity, rules)
-        clocks = {} if dry_run else await check_clocks(session)
-        for name in session.exchanges:
-            exchange_cfg = session.config.get_exchange_config(name)
-            exchange_cfg.require_credentials()
-            try:
-                privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
-            except BaseExchangeError as exc:
-                if dry_run:
-                    raise
-                raise credentials_failed(name, exc) from None
         symbols = list(session.symbols)
-        backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
+        backends: dict[str, Any]
+        clocks: dict[str, str] = {}
+        if dry_run:  # paper fills against the session's live books; no credentials needed
+            from arbkit.paper.wiring import paper_backends
+
+            backends = dict(await paper_backends(session))
+        else:
+            clocks = await check_clocks(session)
+            for name in session.exchanges:
+                exchange_cfg = session.config.get_exchange_config(name)
+                exchange_cfg.require_credentials()
+                try:
+                    privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
+                except BaseExchangeError as exc:
+                    raise credentials_failed(name, exc) from None
+            backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
         executor = Executor(backends, opened, cfg, target=identity.target, dry_run=dry_run)
         executor.config_hash = identity.config_hash  # the journal's executions carry the promotion's hash
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
