@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import pty
+import select
 import sqlite3
 import sys
 
@@ -152,3 +155,45 @@ async def test_cli_refuses_real_orders_without_an_attestation(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("arbkit run: no dry-run attestation for config ") and "\n" not in err
+
+
+async def test_cli_dry_run_attests_then_real_orders_are_accepted(tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "exchanges:\n  binance: {api_key: '', secret_key: '', base_url: https://api.binance.com}\n"
+        "  mexc: {api_key: '', secret_key: '', base_url: https://api.mexc.com}\n"
+        "promotion: {min_executions: 0, min_minutes: 0}\n"
+    )
+    common = ("--config", str(config), "--journal", str(tmp_path / "j.sqlite"), "--refresh", "0.5")
+    assert await run_trading(_args("--dry-run", "--duration", "1", *common)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2].startswith("attestation 1: passed for config ") and " on local-venue (" in out[-2]
+    assert out[-1].startswith("summary: ")
+    assert await run_trading(_args("--duration", "1", *common)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("summary: ") and not any(line.startswith("attestation") for line in out)
+
+
+async def test_live_on_a_terminal_shows_the_limits_and_a_no_refuses(tmp_path, monkeypatch, capsys):
+    (tmp_path / "config.yaml").write_text(LIVE_CONFIG + "execution: {max_notional_per_leg: 250}\n")
+    leader, follower = pty.openpty()
+    terminal_in, terminal_out = os.fdopen(follower, "r"), os.fdopen(os.dup(follower), "w")
+    monkeypatch.setattr(sys, "stdin", terminal_in)
+    monkeypatch.setattr(sys, "stdout", terminal_out)
+    os.write(leader, b"no\n")  # the answer, typed ahead
+    try:
+        code = await run_trading(_args("--live", "--symbols", "BTC/USDT", "--config", str(tmp_path / "config.yaml")))
+        terminal_out.flush()
+        shown = b""
+        while select.select([leader], [], [], 0.2)[0]:
+            shown += os.read(leader, 65536)
+    finally:
+        terminal_in.close()
+        terminal_out.close()
+        os.close(leader)
+    assert code == 2
+    text = shown.decode()
+    assert "venues: binance" in text and "symbols: BTC/USDT" in text and "max_notional_per_leg 250" in text
+    assert capsys.readouterr().err.strip() == (
+        "arbkit run: --live trades real money: confirm on a terminal, or pass --yes in scripts"
+    )
