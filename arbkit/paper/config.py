@@ -67,7 +67,9 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     latency_ms: dict[str, tuple[float, ...]] = msgspec.field(
         default_factory=lambda: {k: (v,) for k, v in DEFAULT_LATENCY_MS.items()}
     )
-    balances: dict[str, dict[str, float]] = msgspec.field(default_factory=lambda: dict(DEFAULT_BALANCES))
+    balances: dict[str, dict[str, float]] = msgspec.field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_BALANCES.items()}
+    )
     seed: int = 7
 
     def latencies(self, venue: str) -> tuple[float, ...]:

@@ -73,3 +73,26 @@ async def test_paper_dry_run_on_the_local_venue(tmp_path):
                 assert now["BTC"].free - start[name]["BTC"].free == pytest.approx(btc, abs=1e-9)
         finally:
             await session.stop()
+
+
+async def test_live_dry_run_starts_from_the_real_account_balances():
+    """``--live --dry-run`` with credentials: the paper balances start from the account (here the venue's test
+    account, read once over its private API); nothing is placed."""
+    from arbkit.paper.wiring import paper_backends
+
+    async with LocalVenue(exchanges=NAMES, seed=5, update_interval=0.05) as venue:
+        config = ArbkitConfig(exchanges={n: venue.exchange_config(n) for n in NAMES})
+        session = await connect(config, venue=venue, symbols=["BTC/USDT"], name="test-paper-balances")
+        try:
+            real = {n: venue.engine(n).account(venue.credentials(n)[0]) for n in NAMES}
+            real["mexc"].move("BTC", free=-1.5)  # make the account differ from the paper defaults
+            backends = await paper_backends(session, live_balances=True)
+            for name, backend in backends.items():
+                balances = backend.balances()
+                for asset in ("BTC", "USDT"):
+                    assert balances[asset].free == pytest.approx(real[name].balance(asset).free)
+                assert real[name].orders == {}
+            defaults = await paper_backends(session)  # on a local venue: the paper: section's balances
+            assert defaults["mexc"].balances()["BTC"].free == 0.2
+        finally:
+            await session.stop()
