@@ -125,3 +125,14 @@ async def test_a_halted_dry_run_attests_with_the_halt_reason_and_fails_default_r
     a = session.trader.attestation
     assert a.ended_by == "operator says stop" and not a.passed
     assert "< min_executions 20" in a.why and "< min_minutes 60" in a.why
+
+
+def test_attestations_table_has_the_documented_columns(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    AttestationStore(journal.db)
+    columns = [r[1] for r in journal.db.execute("PRAGMA table_info(attestations)")]
+    journal.close()
+    assert columns == [
+        "id", "config_hash", "sections", "target", "started_ms", "ended_ms", "duration_s", "executions", "outcomes",
+        "pnl_quote", "stuck", "ended_by", "passed", "why", "rules",
+    ]  # fmt: skip
