@@ -106,7 +106,6 @@ class Trader:
         return await self.kill_switch.trip(reason)
 
     def _start(self) -> None:
-        self.started_at_ms = now_ms()
         self._started_ms = self.journal.executions()[-1].opened_ms + 1 if self.journal.executions() else 0
         self._detach = self.session.scanner.add_listener(self._on_event)
         loop = asyncio.get_running_loop()
@@ -291,5 +290,6 @@ async def start_trader(
         if opened is not None:
             opened.close()
         raise
+    trader.started_at_ms = now_ms()  # what the attestation of a dry run counts from
     trader._start()
     return trader
