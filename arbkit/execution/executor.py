@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from arbkit.errors import ArbkitError
 from arbkit.execution.accounting import bought_sold, realised_pnl
 from arbkit.execution.backend import OrderBackend, client_order_id
 from arbkit.execution.config import ExecutionConfig
@@ -72,6 +73,8 @@ class Executor:
         self.config = config
         self.target = target
         self.dry_run = dry_run
+        if dry_run and not all(getattr(b, "paper", False) for b in self.backends.values()):
+            raise ArbkitError("dry run: every back-end must be a paper back-end (arbkit.paper.PaperBackend)")
         self.config_hash = config.config_hash()
         self.state = TradingState.ACTIVE
         self.halt_reason = ""
@@ -137,7 +140,7 @@ class Executor:
 
     # ------------------------------------------------------------------ one execution
     async def execute(self, plan: ExecutionPlan, market: MarketContext) -> ExecutionReport:
-        """Gate, journal and run one execution to FLAT, HEDGED or STUCK (dry run: to FLAT without sending)."""
+        """Gate, journal and run one execution to FLAT, HEDGED or STUCK (dry run: the same, on paper back-ends)."""
         async with self.lock:
             return await self._execute(plan, market)
 
@@ -155,12 +158,6 @@ class Executor:
         mode = "dry-run" if self.dry_run else "live"
         self._hold(eid, plan)
         reserved = "funds reserved on both venues"
-        if self.dry_run:
-            self.journal.open_execution(
-                eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at, reserved=reserved
-            )
-            self._release(eid)
-            return self._close(eid, ExecState.FLAT, "dry run: decided, gated and journaled; no order sent", [])
         rows = [self._order_row(eid, plan, "b", Side.BUY), self._order_row(eid, plan, "s", Side.SELL)]
         # one commit holds PLANNED, RESERVED, both order rows and SUBMITTED, before either leg is sent
         self.journal.open_execution(

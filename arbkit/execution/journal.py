@@ -357,6 +357,11 @@ class Journal:
     def _tx(self) -> _Transaction:
         return _Transaction(self)
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The SQLite connection, for tables another layer keeps in the same file (promotion's attestations)."""
+        return self._db
+
     def close(self) -> None:
         self._db.close()
 

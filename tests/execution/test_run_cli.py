@@ -116,7 +116,7 @@ async def test_refusals_are_one_line_exit_2(tmp_path):
 
 async def test_ctrl_c_halts_and_exits_130(tmp_path):
     (tmp_path / "config.yaml").write_text(CONFIG)
-    proc = await arbkit("run", "--refresh", "0.5", cwd=tmp_path)
+    proc = await arbkit("run", "--dry-run", "--refresh", "0.5", cwd=tmp_path)
     line = await asyncio.wait_for(proc.stdout.readline(), 60)  # the first status line: trading has started
     assert b"state=active" in line
     proc.send_signal(signal.SIGINT)
@@ -124,5 +124,6 @@ async def test_ctrl_c_halts_and_exits_130(tmp_path):
     assert proc.returncode == 130, err.decode()[-2000:]
     text = out.decode()
     assert "HALTED (Ctrl-C)" in text and "summary: " in text
+    assert "attestation 1: failed" in text  # a dry run ended by Ctrl-C still attests (far below the default rules)
     events = [e.kind for e in Journal(tmp_path / "arbkit-journal.sqlite").events()]
     assert "kill" in events and "kill_done" in events
