@@ -39,7 +39,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, in_n, in_p
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, cum_cmp_units, in_n, in_p
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
 
@@ -86,6 +86,12 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     max_notional: float  # math.inf when uncapped
     buy_factor: float  # 1 + buy_fee + min_profit_bps / 1e4
     sell_factor: float  # 1 - sell_fee
+    # the hot path's constants, unpacked in one go: (buy_factor, sell_factor, max_notional, step_units,
+    # step_scale, min_quantity, buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND))
+    hot: tuple[float, float, float, int, int, float, float, float] = (0.0, 0.0, 0.0, 0, 0, 0.0, 0.0, 0.0)
+    # what every Opportunity of the pair carries: (pair_id, symbol, buy_exchange, sell_exchange, buy_fee,
+    # sell_fee, 1 + buy_fee)
+    names: tuple[str, Symbol, str, str, float, float, float] | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -179,6 +185,9 @@ def make_spec(
     sf = sell_info.taker_fee if sell_fee is None else sell_fee
     step = common_step(buy_info.step_size, sell_info.step_size)
     units, scale = _step_parts(step)
+    cap = math.inf if max_notional is None else max_notional
+    min_qty = max(buy_info.min_quantity, sell_info.min_quantity)
+    a, b = 1.0 + bf + min_profit_bps / 1e4, 1.0 - sf
     return VenuePairSpec(
         pair_id=pair_id,
         symbol=buy_info.symbol,
@@ -190,12 +199,23 @@ def make_spec(
         step=step,
         step_units=units,
         step_scale=scale,
-        min_quantity=max(buy_info.min_quantity, sell_info.min_quantity),
+        min_quantity=min_qty,
         buy_min_notional=buy_info.min_notional,
         sell_min_notional=sell_info.min_notional,
-        max_notional=math.inf if max_notional is None else max_notional,
-        buy_factor=1.0 + bf + min_profit_bps / 1e4,
-        sell_factor=1.0 - sf,
+        max_notional=cap,
+        buy_factor=a,
+        sell_factor=b,
+        hot=(
+            a,
+            b,
+            cap,
+            units,
+            scale,
+            min_qty,
+            buy_info.min_notional * (1.0 + BAND),
+            sell_info.min_notional * (1.0 + BAND),
+        ),
+        names=(pair_id, buy_info.symbol, buy_info.exchange, sell_info.exchange, bf, sf, 1.0 + bf),
     )
 
 
@@ -224,27 +244,34 @@ def evaluate_books(
     return evaluate_levels(spec, buy_book.asks, sell_book.bids, now_ms)
 
 
-def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int) -> Opportunity | None:
-    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None."""
-    if asks and bids and spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:
-        return None  # the early exit of ``evaluate_read``, without the call
-    return evaluate_read(spec, asks, bids, now_ms)[0]
-
-
 def evaluate_read(
     spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int
 ) -> tuple[Opportunity | None, int, int]:
     """``evaluate_levels`` and how many ask and bid levels it read: a book whose first levels are unchanged up to
     there gives the same answer, so the scanner can skip re-evaluating it."""
+    read = [1, 1]
+    opp = evaluate_levels(spec, asks, bids, now_ms, read)
+    return opp, read[0], read[1]
+
+
+def evaluate_levels(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None = None
+) -> Opportunity | None:
+    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None.
+
+    With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
+    ``evaluate_read`` returns) without building a tuple per call."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
-    a = spec.buy_factor
-    b = spec.sell_factor
+    if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
+        if read is not None:
+            read[0] = read[1] = 1
+        return None
+    a, b, cap, units, scale, min_qty, buy_min, sell_min = spec.hot
     ap, aq = asks[0]
     bp, bq = bids[0]
-    if b * bp < a * ap:  # the best marginal edge is already below the hurdle
-        return None, 1, 1
-    cap = spec.max_notional
+    top_ask = ap
+    top_bid = bp
     na = len(asks)
     nb = len(bids)
     i = j = 0
@@ -322,15 +349,11 @@ def evaluate_read(
                     break
                 j += 1
                 bp, bq = bids[j]
-    else:
-        nap = nbp = nlen = 0.0
-        ni = nj = 0
 
-    # Fast path: the grid size next to the peak, inside P or N, clear of every boundary band.
-    units = spec.step_units
+    # Fast path: the grid size next to the peak, inside P or N, clear of every boundary band; ``found`` is
+    # (size, cost, proceeds, buy levels, sell levels, worst ask, worst bid, G) as in ``in_p`` / ``in_n``.
     found = None
     if units:
-        scale = spec.step_scale
         x = peak * scale / units
         k = int(x)
         band = BAND * x + BAND
@@ -353,19 +376,25 @@ def evaluate_read(
                 elif right is not None and not k and right[7] > BAND * (b * right[2] + a * right[1]):
                     found = right
         elif limit is LIMIT_DEPTH or not near:
-            if near:  # at the end of the thinner book: step back if the grid size is past it, exactly
-                ends_a = na if aq <= 0.0 and i + 1 == na else 0
-                ends_b = nb if bq <= 0.0 and j + 1 == nb else 0
-                if boundary_side(asks, bids, units, scale, k, ends_a, ends_b) < 0:
+            if near:  # at the end of the thinner book: step back unless the grid size is within it, exactly
+                if aq <= 0.0 and i + 1 == na:
+                    side = cum_cmp_units(asks, na, units, scale, k)
+                    if bq <= 0.0 and j + 1 == nb and cum_cmp_units(bids, nb, units, scale, k) != side:
+                        side = -1  # the two ends disagree: left to the general path
+                elif bq <= 0.0 and j + 1 == nb:
+                    side = cum_cmp_units(bids, nb, units, scale, k)
+                else:
+                    side = -1
+                if side < 0:
                     k -= 1
-            found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
+            if k:  # priced inside P (``in_p`` inline: this is the full-walk hot path)
+                g = k * units / scale
+                if g > pq + BAND * peak:
+                    d = peak - g
+                    found = (g, cost - pap * d, proceeds - pbp * d, pi + 1, pj + 1, pap, pbp, 0.0)
         if found is not None:
             g = found[0]
-            if (
-                g * (1.0 - BAND) < spec.min_quantity
-                or g * found[5] < spec.buy_min_notional * (1.0 + BAND)
-                or g * found[6] < spec.sell_min_notional * (1.0 + BAND)
-            ):
+            if g * (1.0 - BAND) < min_qty or g * found[5] < buy_min or g * found[6] < sell_min:
                 found = None
             elif limit is LIMIT_EDGE:
                 xt = top * scale / units
@@ -382,7 +411,10 @@ def evaluate_read(
         grid = _grid(spec)
         choice = choose(asks, bids, _terms(spec), grid, peak, top)
         if choice is None:
-            return None, i + 2, j + 2  # one level past the walk: a size within the band may reach it
+            if read is not None:  # one level past the walk: a size within the band may reach it
+                read[0] = i + 2
+                read[1] = j + 2
+            return None
         qty = grid.size(choice.k)
         max_qty = grid.size(choice.max_k)
         cost, proceeds = choice.cost, choice.proceeds
@@ -392,26 +424,24 @@ def evaluate_read(
             choice.buy_worst,
             choice.sell_worst,
         )
-    buy_fee = spec.buy_fee
-    profit = proceeds * b - cost * (1.0 + buy_fee)
-    top_ask = asks[0][0]
-    top_bid = bids[0][0]
+    pair_id, symbol, buy_exchange, sell_exchange, buy_fee, sell_fee, buy_cost = spec.names
+    profit = proceeds * b - cost * buy_cost
     opp = Opportunity(
-        spec.pair_id,
-        spec.symbol,
-        spec.buy_exchange,
-        spec.sell_exchange,
+        pair_id,
+        symbol,
+        buy_exchange,
+        sell_exchange,
         qty,
         cost / qty,
         proceeds / qty,
         cost,
         profit,
         profit / cost * 1e4,
-        (top_bid * b - top_ask * (1.0 + buy_fee)) / top_ask * 1e4,
+        (top_bid * b - top_ask * buy_cost) / top_ask * 1e4,
         n_buy,
         n_sell,
         buy_fee,
-        spec.sell_fee,
+        sell_fee,
         now_ms,
         (top_bid - top_ask) / top_ask * 1e4,
         limit,
@@ -419,7 +449,10 @@ def evaluate_read(
         worst_buy,
         worst_sell,
     )
-    return opp, i + 2, j + 2
+    if read is not None:
+        read[0] = i + 2
+        read[1] = j + 2
+    return opp
 
 
 def _grid(spec: VenuePairSpec) -> Grid:

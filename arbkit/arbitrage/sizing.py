@@ -106,15 +106,28 @@ def cum_cmp(levels: list[Level], n: int, grid: Grid, k: float) -> int:
     return (diff > 0) - (diff < 0)
 
 
+_SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when an exact integer there, else -1}
+_SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
+
+
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:
     """``cum_cmp`` on a step grid: integers at the step's scale when every size has no more decimals than the
-    step (the usual case, cheap), else exact fractions."""
+    step (the usual case, cheap), else exact fractions. Each size's integer is memoised per scale (a pure function
+    of the float; books repeat their sizes from update to update)."""
+    memo = _SCALED.get(scale)
+    if memo is None or len(memo) > _SCALED_MAX:
+        memo = _SCALED[scale] = {}
+    get = memo.get
     total = 0
-    fs = float(scale)
-    for _, size in levels[:n]:
-        x = size * fs
-        r = int(x + 0.5)
-        if r / fs != size or x >= 1e15:  # not a decimal with the step's decimals (or too many digits to tell)
+    for _, size in levels[:n] if n < len(levels) else levels:
+        r = get(size)
+        if r is None:
+            x = size * scale
+            r = int(x + 0.5)
+            if r / scale != size or x >= 1e15:  # not a decimal with the step's decimals (or too many digits)
+                r = -1
+            memo[size] = r
+        if r < 0:
             diff = sum((dec(s) for _, s in levels[:n]), Fraction(0)) - Fraction(k * units, scale)
             return (diff > 0) - (diff < 0)
         total += r
