@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Protocol
 
 from arbkit.arbitrage.config import ArbitrageConfig, ArbitragePair
-from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_read, make_spec
+from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate, usable_for_ms
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
 from arbkit.exchanges.listeners import Listeners
@@ -75,7 +75,7 @@ class _Book:
 class _Pair:
     """One ordered venue pair: its spec, its two books, and the levels its last evaluation read (None: evaluate)."""
 
-    __slots__ = ("asks_read", "bids_read", "buy", "key", "sell", "spec")
+    __slots__ = ("asks_read", "bids_read", "buy", "key", "read", "sell", "spec")
 
     def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book) -> None:
         self.spec = spec
@@ -84,6 +84,7 @@ class _Pair:
         self.sell = sell
         self.asks_read: list[Level] | None = None
         self.bids_read: list[Level] | None = None
+        self.read = [1, 1]  # how many ask and bid levels the last evaluation read (filled by evaluate_levels)
 
 
 class BookSource(Protocol):
@@ -100,9 +101,10 @@ class Scanner:
 
     def __init__(self, arbitrage: ArbitrageConfig, latency_samples: int = 0) -> None:
         self.config = arbitrage
-        self.health = HealthTable(arbitrage.gate_thresholds)
         self.tracker = OpportunityTracker()
         self._thresholds = arbitrage.gate_thresholds
+        self._max_age_ms = arbitrage.gate_thresholds.max_age_ms
+        self._gone: dict[BookKey, tuple[BookHealth, float]] = {}  # last health of books of detached exchanges
         self._infos: dict[BookKey, SymbolInfo] = {}
         self._books: dict[BookKey, _Book] = {}
         self._pairs: list[_Pair] = []
@@ -136,7 +138,9 @@ class Scanner:
             remove()
         for key in [k for k in self._infos if k[0] == name]:
             self._infos.pop(key, None)
-            self._books.pop(key, None)
+            slot = self._books.pop(key, None)
+            if slot is not None and slot.health is not None:
+                self._gone[key] = (slot.health, slot.seen_ms)
         if reason is not None:
             self.out[name] = reason
             for event in self.tracker.close_venue(name, _now_ms(), reason):
@@ -188,57 +192,71 @@ class Scanner:
     # ------------------------------------------------------------------ the hot path
     def _on_update(self, update: BookUpdate) -> None:
         book = update.book
+        health = update.health
         now = _now_ms()
         slot = self._books.get((book.exchange, book.symbol))
         if slot is None:
             slot = self._books[(book.exchange, book.symbol)] = _Book(book.exchange, book.symbol)
         slot.book = book
         thresholds = self._thresholds
-        slot.set_health(update.health, now, thresholds)
-        self.health.update(update.health, now)
-        if not slot.routes:
+        old = slot.health
+        if (  # the kept gate decision's inputs are unchanged and the book is still young: only the age moved
+            old is not None
+            and slot.usable_until >= 0.0
+            and health.state is old.state
+            and health.crossed == old.crossed
+            and health.checksum_failures == old.checksum_failures
+            and health.age_ms is not None
+            and now + self._max_age_ms - health.age_ms >= now
+        ):
+            slot.health = health
+            slot.seen_ms = now
+            slot.usable_until = now + self._max_age_ms - health.age_ms
+        else:
+            slot.set_health(health, now, thresholds)
+        routes = slot.routes
+        if not routes:
             return
-        own = slot.decision(now, thresholds)
-        tracker = self.tracker
+        own = None if now <= slot.usable_until else slot.decision(now, thresholds)
         open_now = self.open
-        for pair, buying in slot.routes:
+        for pair, buying in routes:
             other = pair.sell if buying else pair.buy
-            if own is not None:
-                reason: str | None = own
-            elif now <= other.usable_until:
-                reason = None
-            else:
+            reason = own
+            if reason is None and now > other.usable_until:
                 reason = other.decision(now, thresholds)
             if reason is not None:
                 pair.asks_read = pair.bids_read = None
                 if pair.key in open_now:
-                    for event in tracker.observe(pair.key, None, now, reason):
+                    for event in self.tracker.observe(pair.key, None, now, reason):
                         self._publish(event)
                 continue
-            other_book = other.book
-            assert other_book is not None
             if buying:  # unchanged where the last evaluation looked: its answer stands
-                asks, bids = book.asks, other_book.bids
+                asks = book.asks
                 read = pair.asks_read
                 if read is not None and asks[: len(read)] == read:
                     continue
+                bids = other.book.bids  # type: ignore[union-attr]
             else:
-                asks, bids = other_book.asks, book.bids
+                bids = book.bids
                 read = pair.bids_read
                 if read is not None and bids[: len(read)] == read:
                     continue
+                asks = other.book.asks  # type: ignore[union-attr]
             self.evaluations += 1
-            pair.asks_read = pair.bids_read = None
             opp = None
             if asks and bids:
+                counts = pair.read
                 try:
-                    opp, n_asks, n_bids = evaluate_read(pair.spec, asks, bids, now)
-                    pair.asks_read = asks[:n_asks]
-                    pair.bids_read = bids[:n_bids]
+                    opp = evaluate_levels(pair.spec, asks, bids, now, counts)
                 except BookRejectedError:
-                    pass
+                    pair.asks_read = pair.bids_read = None
+                else:
+                    pair.asks_read = asks[: counts[0]]
+                    pair.bids_read = bids[: counts[1]]
+            else:
+                pair.asks_read = pair.bids_read = None
             if opp is not None or pair.key in open_now:
-                for event in tracker.observe(pair.key, opp, now, "gone"):
+                for event in self.tracker.observe(pair.key, opp, now, "gone"):
                     self._publish(event)
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
@@ -262,6 +280,19 @@ class Scanner:
     def lifecycles(self) -> list[OpportunityLifecycle]:
         """Closed lifecycles, oldest first."""
         return list(self.tracker.closed)
+
+    @property
+    def health(self) -> HealthTable:
+        """The latest health of every book seen (those of detached exchanges included), as a ``HealthTable``;
+        built on demand from the books' kept state, so the hot path does not keep a second copy."""
+        table = HealthTable(self._thresholds)
+        for key, (health, seen_ms) in self._gone.items():
+            if key not in self._books or self._books[key].health is None:
+                table.update(health, seen_ms)
+        for slot in self._books.values():
+            if slot.health is not None:
+                table.update(slot.health, slot.seen_ms)
+        return table
 
     def health_rows(self) -> list[HealthRow]:
         return self.health.rows(_now_ms())
