@@ -21,9 +21,10 @@ from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairS
 from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate, usable_for_ms
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
 from arbkit.exchanges.listeners import Listeners
-from arbkit.structs import BookHealth, BookUpdate, Level, OrderBook, Symbol, SymbolInfo
+from arbkit.structs import BookHealth, BookUpdate, OrderBook, Symbol, SymbolInfo
 
 BookKey = tuple[str, Symbol]
+_ALL = 1 << 30  # "every level": both books ended before it
 
 
 class _Book:
@@ -73,18 +74,23 @@ class _Book:
 
 
 class _Pair:
-    """One ordered venue pair: its spec, its two books, and the levels its last evaluation read (None: evaluate)."""
+    """One ordered venue pair: its spec, its two books, and how many levels of each its last answer depends on.
 
-    __slots__ = ("asks_read", "bids_read", "buy", "key", "read", "sell", "spec")
+    ``asks_n`` / ``bids_n`` (0: evaluate at the next update) count the first levels of the buy book's asks and the
+    sell book's bids that the last evaluation read, on the books current now; an update of either book that leaves
+    those levels as they were leaves the answer as it was."""
 
-    def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book) -> None:
+    __slots__ = ("asks_n", "bids_n", "buy", "is_open", "key", "read", "sell", "spec")
+
+    def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book, is_open: bool) -> None:
         self.spec = spec
         self.key = spec.key
         self.buy = buy
         self.sell = sell
-        self.asks_read: list[Level] | None = None
-        self.bids_read: list[Level] | None = None
+        self.asks_n = 0
+        self.bids_n = 0
         self.read = [1, 1]  # how many ask and bid levels the last evaluation read (filled by evaluate_levels)
+        self.is_open = is_open  # an opportunity of this venue pair is open (kept by _publish)
 
 
 class BookSource(Protocol):
@@ -108,6 +114,7 @@ class Scanner:
         self._infos: dict[BookKey, SymbolInfo] = {}
         self._books: dict[BookKey, _Book] = {}
         self._pairs: list[_Pair] = []
+        self._by_key: dict[tuple[str, str, str], _Pair] = {}
         self._detach: dict[str, Callable[[], None]] = {}
         self.out: dict[str, str] = {}  # exchange -> why it is not scanning
         self.open: dict[tuple[str, str, str], Opportunity] = {}
@@ -159,11 +166,13 @@ class Scanner:
         for slot in books.values():
             slot.routes = []
         self._pairs = []
+        self._by_key = {}
         for pair in self.config.enabled_pairs():
             for spec in self._pair_specs(pair):
                 buy, sell = books[(spec.buy_exchange, spec.symbol)], books[(spec.sell_exchange, spec.symbol)]
-                venue_pair = _Pair(spec, buy, sell)
+                venue_pair = _Pair(spec, buy, sell, spec.key in self.open)
                 self._pairs.append(venue_pair)
+                self._by_key[venue_pair.key] = venue_pair
                 buy.routes.append((venue_pair, True))
                 sell.routes.append((venue_pair, False))
 
@@ -197,6 +206,7 @@ class Scanner:
         slot = self._books.get((book.exchange, book.symbol))
         if slot is None:
             slot = self._books[(book.exchange, book.symbol)] = _Book(book.exchange, book.symbol)
+        prev = slot.book
         slot.book = book
         thresholds = self._thresholds
         old = slot.health
@@ -218,55 +228,89 @@ class Scanner:
         if not routes:
             return
         own = None if now <= slot.usable_until else slot.decision(now, thresholds)
-        open_now = self.open
+        asks = book.asks
+        bids = book.bids
+        old_asks = prev.asks if prev is not None else []
+        old_bids = prev.bids if prev is not None else []
+        la, lb, old_la, old_lb = len(asks), len(bids), len(old_asks), len(old_bids)
+        same_a = same_b = 0  # leading levels known unchanged since the previous book, on each side (a level
+        diff_a = diff_b = False  # absent from both counts as unchanged); the next one is known to differ
+        evaluations = 0
         for pair, buying in routes:
             other = pair.sell if buying else pair.buy
             reason = own
             if reason is None and now > other.usable_until:
                 reason = other.decision(now, thresholds)
             if reason is not None:
-                pair.asks_read = pair.bids_read = None
-                if pair.key in open_now:
+                pair.asks_n = pair.bids_n = 0
+                if pair.is_open:
                     for event in self.tracker.observe(pair.key, None, now, reason):
                         self._publish(event)
                 continue
-            if buying:  # unchanged where the last evaluation looked: its answer stands
-                asks = book.asks
-                read = pair.asks_read
-                if read is not None and asks[: len(read)] == read:
-                    continue
-                bids = other.book.bids  # type: ignore[union-attr]
+            # unchanged where the last evaluation looked: its answer stands
+            if buying:
+                n = pair.asks_n
+                if n:
+                    while same_a < n and not diff_a:
+                        if same_a < la:
+                            if same_a < old_la and asks[same_a] == old_asks[same_a]:
+                                same_a += 1
+                            else:
+                                diff_a = True
+                        elif same_a < old_la:
+                            diff_a = True
+                        else:  # both books end here: nothing further differs
+                            same_a = _ALL
+                    if same_a >= n:
+                        continue
+                buy_levels = asks
+                sell_levels = other.book.bids  # type: ignore[union-attr]
             else:
-                bids = book.bids
-                read = pair.bids_read
-                if read is not None and bids[: len(read)] == read:
-                    continue
-                asks = other.book.asks  # type: ignore[union-attr]
-            self.evaluations += 1
+                n = pair.bids_n
+                if n:
+                    while same_b < n and not diff_b:
+                        if same_b < lb:
+                            if same_b < old_lb and bids[same_b] == old_bids[same_b]:
+                                same_b += 1
+                            else:
+                                diff_b = True
+                        elif same_b < old_lb:
+                            diff_b = True
+                        else:
+                            same_b = _ALL
+                    if same_b >= n:
+                        continue
+                buy_levels = other.book.asks  # type: ignore[union-attr]
+                sell_levels = bids
+            evaluations += 1
             opp = None
-            if asks and bids:
+            pair.asks_n = pair.bids_n = 0
+            if buy_levels and sell_levels:
                 counts = pair.read
                 try:
-                    opp = evaluate_levels(pair.spec, asks, bids, now, counts)
+                    opp = evaluate_levels(pair.spec, buy_levels, sell_levels, now, counts)
                 except BookRejectedError:
-                    pair.asks_read = pair.bids_read = None
+                    pass
                 else:
-                    pair.asks_read = asks[: counts[0]]
-                    pair.bids_read = bids[: counts[1]]
-            else:
-                pair.asks_read = pair.bids_read = None
-            if opp is not None or pair.key in open_now:
+                    pair.asks_n = counts[0]  # may be one past a short book: a level appearing there counts
+                    pair.bids_n = counts[1]
+            if opp is not None or pair.is_open:
                 for event in self.tracker.observe(pair.key, opp, now, "gone"):
                     self._publish(event)
+        self.evaluations += evaluations
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
     def _publish(self, event: OpportunityEvent) -> None:
         key = event.lifecycle.key
-        if event.lifecycle.is_open:
+        is_open = event.lifecycle.is_open
+        if is_open:
             self.open[key] = event.opportunity
         else:
             self.open.pop(key, None)
+        pair = self._by_key.get(key)
+        if pair is not None:
+            pair.is_open = is_open
         self._events.emit(event)
 
     # ------------------------------------------------------------------ consumers
