@@ -39,7 +39,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, cum_cmp_units, in_n, in_p
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, ends_side, in_n, in_p
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
 
@@ -377,15 +377,7 @@ def evaluate_levels(
                     found = right
         elif limit is LIMIT_DEPTH or not near:
             if near:  # at the end of the thinner book: step back unless the grid size is within it, exactly
-                if aq <= 0.0 and i + 1 == na:
-                    side = cum_cmp_units(asks, na, units, scale, k)
-                    if bq <= 0.0 and j + 1 == nb and cum_cmp_units(bids, nb, units, scale, k) != side:
-                        side = -1  # the two ends disagree: left to the general path
-                elif bq <= 0.0 and j + 1 == nb:
-                    side = cum_cmp_units(bids, nb, units, scale, k)
-                else:
-                    side = -1
-                if side < 0:
+                if ends_side(asks, bids, aq <= 0.0 and i + 1 == na, bq <= 0.0 and j + 1 == nb, units, scale, k) < 0:
                     k -= 1
             if k:  # priced inside P (``in_p`` inline: this is the full-walk hot path)
                 g = k * units / scale

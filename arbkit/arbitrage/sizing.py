@@ -135,6 +135,41 @@ def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -
     return (diff > 0) - (diff < 0)
 
 
+def ends_side(asks: list[Level], bids: list[Level], end_a: bool, end_b: bool, units: int, scale: int, k: int) -> int:
+    """Sign of (depth - size k), exactly, where the depth is the whole of the ask book (``end_a``) and/or the bid
+    book (``end_b``); -1 when the two disagree or neither is given. ``cum_cmp_units`` over whole books in one call,
+    for the walk that ran out of depth."""
+    memo = _SCALED.get(scale)
+    if memo is None or len(memo) > _SCALED_MAX:
+        memo = _SCALED[scale] = {}
+    get = memo.get
+    side = 2
+    target = k * units
+    for end, levels in ((end_a, asks), (end_b, bids)):
+        if not end:
+            continue
+        total = 0
+        for _, size in levels:
+            r = get(size)
+            if r is None:
+                x = size * scale
+                r = int(x + 0.5)
+                if r / scale != size or x >= 1e15:
+                    r = -1
+                memo[size] = r
+            if r < 0:
+                diff = sum((dec(s) for _, s in levels), Fraction(0)) - Fraction(target, scale)
+                break
+            total += r
+        else:
+            diff = total - target
+        this = (diff > 0) - (diff < 0)
+        if side != 2 and this != side:
+            return -1
+        side = this
+    return -1 if side == 2 else side
+
+
 def exact_value(levels: list[Level], n: int, grid: Grid, k: float) -> Fraction:
     """Exact quote value of taking size ``k`` through ``levels`` (it ends in level ``n``, 1-based)."""
     value = Fraction(0)
