@@ -25,6 +25,7 @@ from arbkit.structs import BookHealth, BookUpdate, OrderBook, Symbol, SymbolInfo
 
 BookKey = tuple[str, Symbol]
 _ALL = 1 << 30  # "every level": both books ended before it
+_TOP_PRICE = -1  # the answer depends on the best price of that side only (an early exit)
 
 
 class _Book:
@@ -78,7 +79,8 @@ class _Pair:
 
     ``asks_n`` / ``bids_n`` (0: evaluate at the next update) count the first levels of the buy book's asks and the
     sell book's bids that the last evaluation read, on the books current now; an update of either book that leaves
-    those levels as they were leaves the answer as it was."""
+    those levels as they were leaves the answer as it was. ``_TOP_PRICE`` marks an early exit (the best marginal
+    edge below the hurdle), which depends on the best ask and bid prices alone, not on their sizes."""
 
     __slots__ = ("asks_n", "bids_n", "buy", "is_open", "key", "read", "sell", "spec")
 
@@ -235,6 +237,8 @@ class Scanner:
         la, lb, old_la, old_lb = len(asks), len(bids), len(old_asks), len(old_bids)
         same_a = same_b = 0  # leading levels known unchanged since the previous book, on each side (a level
         diff_a = diff_b = False  # absent from both counts as unchanged); the next one is known to differ
+        same_top_a: bool | None = None  # the best price of a side is unchanged (None: not looked yet)
+        same_top_b: bool | None = None
         evaluations = 0
         for pair, buying in routes:
             other = pair.sell if buying else pair.buy
@@ -250,7 +254,12 @@ class Scanner:
             # unchanged where the last evaluation looked: its answer stands
             if buying:
                 n = pair.asks_n
-                if n:
+                if n == _TOP_PRICE:
+                    if same_top_a is None:
+                        same_top_a = la > 0 and old_la > 0 and asks[0][0] == old_asks[0][0]
+                    if same_top_a:
+                        continue
+                elif n:
                     while same_a < n and not diff_a:
                         if same_a < la:
                             if same_a < old_la and asks[same_a] == old_asks[same_a]:
@@ -267,7 +276,12 @@ class Scanner:
                 sell_levels = other.book.bids  # type: ignore[union-attr]
             else:
                 n = pair.bids_n
-                if n:
+                if n == _TOP_PRICE:
+                    if same_top_b is None:
+                        same_top_b = lb > 0 and old_lb > 0 and bids[0][0] == old_bids[0][0]
+                    if same_top_b:
+                        continue
+                elif n:
                     while same_b < n and not diff_b:
                         if same_b < lb:
                             if same_b < old_lb and bids[same_b] == old_bids[same_b]:
@@ -292,8 +306,11 @@ class Scanner:
                 except BookRejectedError:
                     pass
                 else:
-                    pair.asks_n = counts[0]  # may be one past a short book: a level appearing there counts
-                    pair.bids_n = counts[1]
+                    if opp is None and counts[0] == 1:  # only an early exit reads one level
+                        pair.asks_n = pair.bids_n = _TOP_PRICE
+                    else:
+                        pair.asks_n = counts[0]  # may be one past a short book: a level appearing there counts
+                        pair.bids_n = counts[1]
             if opp is not None or pair.is_open:
                 for event in self.tracker.observe(pair.key, opp, now, "gone"):
                     self._publish(event)
