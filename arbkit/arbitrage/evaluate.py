@@ -5,8 +5,10 @@ API:
   -> ``VenuePairSpec``: everything constant for the ordered pair (fees, common step, minimums), built once.
 - ``evaluate_books(spec, buy_book, sell_book, now_ms=None) -> Opportunity | None``: rejects crossed or empty books
   with ``BookRejectedError``, then ``evaluate_levels``.
-- ``evaluate_levels(spec, asks, bids, now_ms) -> Opportunity | None``: the hot path over ``(price, qty)`` levels;
-  ``evaluate_read`` also returns how many ask and bid levels it read (the scanner skips unchanged ones).
+- ``evaluate_levels(spec, asks, bids, now_ms, read=None) -> Opportunity | None``: the hot path over ``(price, qty)``
+  levels; given ``read`` (a list of two ints) it also stores how many ask and bid levels the answer depends on (the
+  scanner skips books unchanged there; one level each means the early exit, which depends on the best prices
+  alone); ``evaluate_read`` returns the same as a tuple.
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
 The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both

@@ -4,9 +4,11 @@ Composites feed it (``attach``); it gates each evaluation on book health, tracks
 ``OpportunityEvent``s to callbacks or an ``async for`` stream. Exchanges can join and leave while it runs.
 
 Bookkeeping is kept small because it, not the math, dominates the cost of an update: a venue pair is evaluated
-again only when the levels its last evaluation read (``evaluate_read``) changed on the updated book, or a book's
-gate decision changed; gate decisions are kept until their inputs change (a new health state, or a usable book
-ageing past ``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
+again only when the levels its last evaluation read (``evaluate_levels``' ``read`` counts) changed on the updated
+book (one prefix comparison per side against the previous book serves every venue pair of that book), or, for a
+pair whose best edge was below the hurdle, when the best price moved; or when a book's gate decision changed.
+Gate decisions are kept until their inputs change (a new health state, or a usable book ageing past
+``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
 """
 
 from __future__ import annotations
