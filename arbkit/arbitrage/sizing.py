@@ -137,37 +137,56 @@ def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -
 
 def ends_side(asks: list[Level], bids: list[Level], end_a: bool, end_b: bool, units: int, scale: int, k: int) -> int:
     """Sign of (depth - size k), exactly, where the depth is the whole of the ask book (``end_a``) and/or the bid
-    book (``end_b``); -1 when the two disagree or neither is given. ``cum_cmp_units`` over whole books in one call,
-    for the walk that ran out of depth."""
+    book (``end_b``); -1 when the two disagree or neither is given. ``cum_cmp_units`` over whole books, for the
+    walk that ran out of depth: sizes already in the memo are summed without a call per level."""
     memo = _SCALED.get(scale)
     if memo is None or len(memo) > _SCALED_MAX:
         memo = _SCALED[scale] = {}
     get = memo.get
-    side = 2
     target = k * units
-    for end, levels in ((end_a, asks), (end_b, bids)):
-        if not end:
-            continue
+    side = 2
+    if end_a:
         total = 0
-        for _, size in levels:
-            r = get(size)
-            if r is None:
-                x = size * scale
-                r = int(x + 0.5)
-                if r / scale != size or x >= 1e15:
-                    r = -1
-                memo[size] = r
+        for _, size in asks:
+            r = get(size, -2)
             if r < 0:
-                diff = sum((dec(s) for _, s in levels), Fraction(0)) - Fraction(target, scale)
+                side = _side_filling(asks, memo, scale, target)
                 break
             total += r
         else:
-            diff = total - target
-        this = (diff > 0) - (diff < 0)
+            side = (total > target) - (total < target)
+    if end_b:
+        total = 0
+        for _, size in bids:
+            r = get(size, -2)
+            if r < 0:
+                this = _side_filling(bids, memo, scale, target)
+                break
+            total += r
+        else:
+            this = (total > target) - (total < target)
         if side != 2 and this != side:
             return -1
         side = this
     return -1 if side == 2 else side
+
+
+def _side_filling(levels: list[Level], memo: dict[float, int], scale: int, target: int) -> int:
+    """``ends_side`` for one book with sizes not yet in the memo (filled here) or off the step's decimals."""
+    total = 0
+    for _, size in levels:
+        r = memo.get(size)
+        if r is None:
+            x = size * scale
+            r = int(x + 0.5)
+            if r / scale != size or x >= 1e15:
+                r = -1
+            memo[size] = r
+        if r < 0:
+            diff = sum((dec(s) for _, s in levels), Fraction(0)) - Fraction(target, scale)
+            return (diff > 0) - (diff < 0)
+        total += r
+    return (total > target) - (total < target)
 
 
 def exact_value(levels: list[Level], n: int, grid: Grid, k: float) -> Fraction:
