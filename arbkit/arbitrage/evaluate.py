@@ -365,14 +365,28 @@ def evaluate_levels(
             near = True
         if limit is LIMIT_EDGE:
             if near:  # on a level boundary: which side of it the grid size falls, exactly
-                side = boundary_side(asks, bids, units, scale, k, pi + 1 if i != pi else 0, pj + 1 if j != pj else 0)
+                # (ni, nj: the levels right after the peak; i, j have walked on to the root of G since)
+                side = boundary_side(asks, bids, units, scale, k, pi + 1 if ni != pi else 0, pj + 1 if nj != pj else 0)
                 if side >= 0:
                     found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b)
                 elif side == -1:
                     found = in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
-            else:
-                left = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
-                right = in_n(k + 1, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
+            else:  # ``in_p`` for size k and ``in_n`` for k + 1, inline: the usual path of an opportunity
+                left = right = None
+                if k:
+                    g = k * units / scale
+                    if g > pq + BAND * peak:
+                        d = peak - g
+                        c = cost - pap * d
+                        p = proceeds - pbp * d
+                        left = (g, c, p, pi + 1, pj + 1, pap, pbp, b * p - a * c)
+                g = (k + 1) * units / scale
+                d = g - peak
+                if d < nlen - BAND * peak:
+                    c = cost + nap * d
+                    if c <= cap * (1.0 - BAND):
+                        p = proceeds + nbp * d
+                        right = (g, c, p, ni + 1, nj + 1, nap, nbp, b * p - a * c)
                 if right is not None and left is not None:
                     found = right if right[7] >= left[7] else left
                 elif right is not None and not k and right[7] > BAND * (b * right[2] + a * right[1]):
