@@ -41,7 +41,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, ends_side, in_n, in_p
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, cum_cmp_units, ends_side, in_n
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
 
@@ -366,9 +366,22 @@ def evaluate_levels(
         if limit is LIMIT_EDGE:
             if near:  # on a level boundary: which side of it the grid size falls, exactly
                 # (ni, nj: the levels right after the peak; i, j have walked on to the root of G since)
-                side = boundary_side(asks, bids, units, scale, k, pi + 1 if ni != pi else 0, pj + 1 if nj != pj else 0)
-                if side >= 0:
-                    found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b)
+                if ni == pi or nj == pj:  # one side's level ends at the peak (the usual case)
+                    if ni != pi:
+                        side = cum_cmp_units(asks, pi + 1, units, scale, k)
+                    elif nj != pj:
+                        side = cum_cmp_units(bids, pj + 1, units, scale, k)
+                    else:
+                        side = -2
+                else:
+                    side = boundary_side(asks, bids, units, scale, k, pi + 1, pj + 1)
+                if side >= 0:  # ``in_p`` inline
+                    g = k * units / scale
+                    if g > pq + BAND * peak:
+                        d = peak - g
+                        c = cost - pap * d
+                        p = proceeds - pbp * d
+                        found = (g, c, p, pi + 1, pj + 1, pap, pbp, b * p - a * c)
                 elif side == -1:
                     found = in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
             else:  # ``in_p`` for size k and ``in_n`` for k + 1, inline: the usual path of an opportunity
