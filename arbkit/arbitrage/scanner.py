@@ -221,11 +221,11 @@ class Scanner:
             and health.crossed == old.crossed
             and health.checksum_failures == old.checksum_failures
             and health.age_ms is not None
-            and now + self._max_age_ms - health.age_ms >= now
+            and now + (self._max_age_ms - health.age_ms) >= now
         ):
             slot.health = health
             slot.seen_ms = now
-            slot.usable_until = now + self._max_age_ms - health.age_ms
+            slot.usable_until = now + (self._max_age_ms - health.age_ms)  # as ``usable_for_ms`` computes it
         else:
             slot.set_health(health, now, thresholds)
         routes = slot.routes
