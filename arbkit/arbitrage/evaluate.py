@@ -151,13 +151,21 @@ def evaluate_levels(
     """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None.
 
     With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
-    ``evaluate_read`` returns) without building a tuple per call."""
+    ``evaluate_read`` returns) without building a tuple per call. The early exit is decided here, in a small frame
+    (most calls end there); the walk is ``_walk``."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
     if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
         if read is not None:
             read[0] = read[1] = 1
         return None
+    return _walk(spec, asks, bids, now_ms, read)
+
+
+def _walk(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None
+) -> Opportunity | None:
+    """``evaluate_levels`` past the early exit: the walk, the grid size and the Opportunity."""
     a, b, cap, units, scale, min_qty, buy_min, sell_min = spec.hot
     ap, aq = asks[0]
     bp, bq = bids[0]
