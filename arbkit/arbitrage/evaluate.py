@@ -39,7 +39,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, cum_cmp_units, ends_side, in_n
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp_units, ends_side, in_n
 from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol
@@ -270,8 +270,10 @@ def _walk(
                         side = cum_cmp_units(bids, pj + 1, units, scale, k)
                     else:
                         side = -2
-                else:
-                    side = boundary_side(asks, bids, units, scale, k, pi + 1, pj + 1)
+                else:  # both end there: ``boundary_side`` inline
+                    side = cum_cmp_units(asks, pi + 1, units, scale, k)
+                    if cum_cmp_units(bids, pj + 1, units, scale, k) != side:
+                        side = -2  # the two sides disagree: left to the general path
                 if side >= 0:  # ``in_p`` inline
                     g = k * units / scale
                     if g > pq + BAND * peak:
