@@ -1,4 +1,4 @@
-"""The arbitrage modules as they were before issue 10, loaded from git history at run time, for same-run ratios."""
+"""Modules as they were before issue 10, loaded from git history at run time, for same-run ratios."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ _MODULES = ("evaluate", "gating", "lifecycle", "scanner")
 def baseline(name: str) -> types.ModuleType:
     """``arbkit/arbitrage/<name>.py`` at ``BASELINE`` as module ``baseline_<name>``; its imports of the other
     arbitrage modules point at their baseline copies too (needs the repository's ``.git``)."""
-    module_name = f"baseline_{name}"
+    return baseline_path(f"arbkit/arbitrage/{name}.py")
+
+
+def baseline_path(path: str) -> types.ModuleType:
+    """Any ``arbkit/...`` module at ``BASELINE`` (e.g. ``arbkit/exchanges/book_feed.py``) as ``baseline_<stem>``;
+    imports of the baseline arbitrage modules are redirected to their baseline copies, others stay current."""
+    module_name = f"baseline_{Path(path).stem}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     root = Path(__file__).resolve().parents[1]
-    path = f"arbkit/arbitrage/{name}.py"
     source = subprocess.run(
         ["git", "show", f"{BASELINE}:{path}"], cwd=root, capture_output=True, text=True, check=True
     ).stdout

@@ -1,5 +1,6 @@
-"""Median cost of one ``evaluate_levels`` call for 3, 10 and 50 levels per side (full walk and early exit), against
-the evaluator before issue 10 (largest-root sizing) measured in the same run.
+"""Median cost of one ``evaluate_levels`` call for 3, 10 and 50 levels per side (full walk, early exit, and a walk the
+marginal edge stops after the first level: the usual opportunity), against the evaluator before issue 10
+(largest-root sizing) measured in the same run.
 
 Baseline: the old ``arbkit/arbitrage/evaluate.py`` read from git history at run time (``_baseline.BASELINE``, the last
 commit with the old sizing), so the comparison needs the repository's ``.git``. Run from the repo root:
@@ -31,11 +32,12 @@ def _info(exchange: str) -> SymbolInfo:
     )
 
 
-def books(levels: int, profitable: bool) -> tuple[list[Level], list[Level]]:
-    """``levels`` of 0.5 a side; profitable books stay above the hurdle to the last level (a full walk)."""
+def books(levels: int, profitable: bool, tick: float = 0.001) -> tuple[list[Level], list[Level]]:
+    """``levels`` of 0.5 a side; profitable books stay above the hurdle to the last level (a full walk) unless
+    ``tick`` is large (0.4: the marginal edge falls below the hurdle after the first level, the usual case)."""
     gap = 1.0 if profitable else -1.0
-    asks = [(round(100.0 + 0.001 * i, 4), 0.5) for i in range(levels)]
-    bids = [(round(100.0 + gap - 0.001 * i, 4), 0.5) for i in range(levels)]
+    asks = [(round(100.0 + tick * i, 4), 0.5) for i in range(levels)]
+    bids = [(round(100.0 + gap - tick * i, 4), 0.5) for i in range(levels)]
     return asks, bids
 
 
@@ -61,14 +63,16 @@ def main() -> None:
     labels: list[str] = []
     fns: list[Callable[[], object]] = []
     for levels in LEVELS:
-        for profitable in (True, False):
-            asks, bids = books(levels, profitable)
+        for kind in ("full walk", "early exit", "edge-limited"):
+            asks, bids = books(levels, kind != "early exit", 0.4 if kind == "edge-limited" else 0.001)
             opp = evaluate_levels(new_spec, asks, bids, 0)
-            if profitable:
+            if kind == "full walk":
                 assert opp is not None and opp.buy_levels == opp.sell_levels == levels, opp
+            elif kind == "edge-limited":
+                assert opp is not None and opp.limited_by == "edge" and opp.buy_levels == 1, opp
             else:
                 assert opp is None
-            labels.append(f"{levels} levels, {'full walk' if profitable else 'early exit'}")
+            labels.append(f"{levels} levels, {kind}")
             fns.append(lambda a=asks, b=bids: evaluate_levels(new_spec, a, b, 0))
             fns.append(lambda a=asks, b=bids: old.evaluate_levels(old_spec, a, b, 0))
     results = median_ns(fns)

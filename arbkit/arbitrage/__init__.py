@@ -1,7 +1,8 @@
 """The pure core of the arbitrage engine (no I/O): config, opportunity math, lifecycles and book-health gating.
 
 - ``config``: ``parse_arbitrage_config`` / ``ArbitrageConfig`` / ``validate_pair_listing``.
-- ``evaluate``: ``make_spec`` once per ordered venue pair, then ``evaluate_books`` / ``evaluate_levels`` per update.
+- ``evaluate``: ``make_spec`` (``spec``) once per ordered venue pair, then ``evaluate_books`` / ``evaluate_levels``
+  per update; ``sizing`` settles the size on the step grid exactly.
 - ``lifecycle``: ``OpportunityTracker.observe`` turns evaluations into OPENED/UPDATED/CLOSED events.
 - ``gating``: ``gate`` / ``HealthTable`` decide whether a book may feed signals.
 """

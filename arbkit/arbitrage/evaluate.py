@@ -2,11 +2,14 @@
 
 API:
 - ``make_spec(pair_id, buy_info, sell_info, min_profit_bps, max_notional=None, buy_fee=None, sell_fee=None)``
-  -> ``VenuePairSpec``: everything constant for the ordered pair (fees, common step, minimums), built once.
+  -> ``VenuePairSpec``: everything constant for the ordered pair (fees, common step, minimums), built once
+  (defined in ``arbkit.arbitrage.spec``, re-exported here with ``common_step`` and ``top_of_book_edge_bps``).
 - ``evaluate_books(spec, buy_book, sell_book, now_ms=None) -> Opportunity | None``: rejects crossed or empty books
   with ``BookRejectedError``, then ``evaluate_levels``.
-- ``evaluate_levels(spec, asks, bids, now_ms) -> Opportunity | None``: the hot path over ``(price, qty)`` levels;
-  ``evaluate_read`` also returns how many ask and bid levels it read (the scanner skips unchanged ones).
+- ``evaluate_levels(spec, asks, bids, now_ms, read=None) -> Opportunity | None``: the hot path over ``(price, qty)``
+  levels; given ``read`` (a list of two ints) it also stores how many ask and bid levels the answer depends on (the
+  scanner skips books unchanged there; one level each means the early exit, which depends on the best prices
+  alone); ``evaluate_read`` returns the same as a tuple.
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
 The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both
@@ -31,17 +34,15 @@ where notional is the buy cost before fees.
 
 from __future__ import annotations
 
-import math
 import time
-from decimal import Decimal
-from fractions import Fraction
 from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, boundary_side, choose, in_n, in_p
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp_units, ends_side, in_n
+from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
 from arbkit.errors import ArbkitError
-from arbkit.structs import Level, OrderBook, Symbol, SymbolInfo
+from arbkit.structs import Level, OrderBook, Symbol
 
 __all__ = [
     "LIMIT_DEPTH",
@@ -65,31 +66,6 @@ LIMIT_NOTIONAL: Final = "max_notional"  # the pair's size cap
 
 class BookRejectedError(ArbkitError, ValueError):
     """An input book cannot be evaluated (crossed or empty side); the message names exchange and symbol."""
-
-
-class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
-    """Constants of one ordered venue pair (buy on ``buy_exchange``, sell on ``sell_exchange``)."""
-
-    pair_id: str
-    symbol: Symbol
-    buy_exchange: str
-    sell_exchange: str
-    buy_fee: float
-    sell_fee: float
-    min_profit_bps: float
-    step: float  # common step valid on both venues; 0 means no rounding
-    step_units: int  # step == step_units / step_scale exactly
-    step_scale: int  # a power of ten; 0 when step is 0
-    min_quantity: float
-    buy_min_notional: float
-    sell_min_notional: float
-    max_notional: float  # math.inf when uncapped
-    buy_factor: float  # 1 + buy_fee + min_profit_bps / 1e4
-    sell_factor: float  # 1 - sell_fee
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.pair_id, self.buy_exchange, self.sell_exchange)
 
 
 class Opportunity(msgspec.Struct, frozen=True, gc=False):
@@ -139,71 +115,6 @@ class Opportunity(msgspec.Struct, frozen=True, gc=False):
         return opportunity_html(self)
 
 
-def common_step(a: float, b: float) -> float:
-    """The finest quantity step that is a multiple of both steps (the coarser one when they nest)."""
-    if a <= 0 or b <= 0:
-        return max(a, b, 0.0)
-    fa, fb = Fraction(repr(a)), Fraction(repr(b))
-    lcm_num = math.lcm(fa.numerator * fb.denominator, fb.numerator * fa.denominator)
-    return float(Fraction(lcm_num, fa.denominator * fb.denominator))
-
-
-def _step_parts(step: float) -> tuple[int, int]:
-    """``(units, scale)`` with ``step == units / scale`` in decimal, so rounded sizes are the clean decimals."""
-    if step <= 0:
-        return 0, 0
-    exponent = int(Decimal(repr(step)).normalize().as_tuple().exponent)
-    scale = 10 ** max(0, -exponent)
-    return round(Decimal(repr(step)) * scale), scale
-
-
-def make_spec(
-    pair_id: str,
-    buy_info: SymbolInfo,
-    sell_info: SymbolInfo,
-    min_profit_bps: float,
-    max_notional: float | None = None,
-    buy_fee: float | None = None,
-    sell_fee: float | None = None,
-) -> VenuePairSpec:
-    """Build the constants for buying on ``buy_info.exchange`` and selling on ``sell_info.exchange``.
-
-    Fees default to each market's taker fee; pass the resolved fee (e.g. ``ArbitrageConfig.taker_fee``) to override.
-    """
-    if buy_info.symbol != sell_info.symbol:
-        raise ValueError(
-            f"{pair_id}: symbols differ ({buy_info.symbol} on {buy_info.exchange}, "
-            f"{sell_info.symbol} on {sell_info.exchange})"
-        )
-    bf = buy_info.taker_fee if buy_fee is None else buy_fee
-    sf = sell_info.taker_fee if sell_fee is None else sell_fee
-    step = common_step(buy_info.step_size, sell_info.step_size)
-    units, scale = _step_parts(step)
-    return VenuePairSpec(
-        pair_id=pair_id,
-        symbol=buy_info.symbol,
-        buy_exchange=buy_info.exchange,
-        sell_exchange=sell_info.exchange,
-        buy_fee=bf,
-        sell_fee=sf,
-        min_profit_bps=min_profit_bps,
-        step=step,
-        step_units=units,
-        step_scale=scale,
-        min_quantity=max(buy_info.min_quantity, sell_info.min_quantity),
-        buy_min_notional=buy_info.min_notional,
-        sell_min_notional=sell_info.min_notional,
-        max_notional=math.inf if max_notional is None else max_notional,
-        buy_factor=1.0 + bf + min_profit_bps / 1e4,
-        sell_factor=1.0 - sf,
-    )
-
-
-def top_of_book_edge_bps(ask: float, bid: float, buy_fee: float = 0.0, sell_fee: float = 0.0) -> float:
-    """Edge of buying one unit at ``ask`` and selling at ``bid``, after fees, in bps of the ask."""
-    return (bid * (1.0 - sell_fee) - ask * (1.0 + buy_fee)) / ask * 1e4
-
-
 def _reject(book: OrderBook, problem: str) -> BookRejectedError:
     return BookRejectedError(f"{book.exchange} {book.symbol}: {problem}")
 
@@ -224,27 +135,42 @@ def evaluate_books(
     return evaluate_levels(spec, buy_book.asks, sell_book.bids, now_ms)
 
 
-def evaluate_levels(spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int) -> Opportunity | None:
-    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None."""
-    if asks and bids and spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:
-        return None  # the early exit of ``evaluate_read``, without the call
-    return evaluate_read(spec, asks, bids, now_ms)[0]
-
-
 def evaluate_read(
     spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int
 ) -> tuple[Opportunity | None, int, int]:
     """``evaluate_levels`` and how many ask and bid levels it read: a book whose first levels are unchanged up to
     there gives the same answer, so the scanner can skip re-evaluating it."""
+    read = [1, 1]
+    opp = evaluate_levels(spec, asks, bids, now_ms, read)
+    return opp, read[0], read[1]
+
+
+def evaluate_levels(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None = None
+) -> Opportunity | None:
+    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None.
+
+    With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
+    ``evaluate_read`` returns) without building a tuple per call. The early exit is decided here, in a small frame
+    (most calls end there); the walk is ``_walk``."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
-    a = spec.buy_factor
-    b = spec.sell_factor
+    if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
+        if read is not None:
+            read[0] = read[1] = 1
+        return None
+    return _walk(spec, asks, bids, now_ms, read)
+
+
+def _walk(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None
+) -> Opportunity | None:
+    """``evaluate_levels`` past the early exit: the walk, the grid size and the Opportunity."""
+    a, b, cap, units, scale, min_qty, buy_min, sell_min = spec.hot
     ap, aq = asks[0]
     bp, bq = bids[0]
-    if b * bp < a * ap:  # the best marginal edge is already below the hurdle
-        return None, 1, 1
-    cap = spec.max_notional
+    top_ask = ap
+    top_bid = bp
     na = len(asks)
     nb = len(bids)
     i = j = 0
@@ -322,15 +248,11 @@ def evaluate_read(
                     break
                 j += 1
                 bp, bq = bids[j]
-    else:
-        nap = nbp = nlen = 0.0
-        ni = nj = 0
 
-    # Fast path: the grid size next to the peak, inside P or N, clear of every boundary band.
-    units = spec.step_units
+    # Fast path: the grid size next to the peak, inside P or N, clear of every boundary band; ``found`` is
+    # (size, cost, proceeds, buy levels, sell levels, worst ask, worst bid, G) as in ``in_p`` / ``in_n``.
     found = None
     if units:
-        scale = spec.step_scale
         x = peak * scale / units
         k = int(x)
         band = BAND * x + BAND
@@ -340,32 +262,59 @@ def evaluate_read(
             near = True
         if limit is LIMIT_EDGE:
             if near:  # on a level boundary: which side of it the grid size falls, exactly
-                side = boundary_side(asks, bids, units, scale, k, pi + 1 if i != pi else 0, pj + 1 if j != pj else 0)
-                if side >= 0:
-                    found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b)
+                # (ni, nj: the levels right after the peak; i, j have walked on to the root of G since)
+                if ni == pi or nj == pj:  # one side's level ends at the peak (the usual case)
+                    if ni != pi:
+                        side = cum_cmp_units(asks, pi + 1, units, scale, k)
+                    elif nj != pj:
+                        side = cum_cmp_units(bids, pj + 1, units, scale, k)
+                    else:
+                        side = -2
+                else:  # both end there: ``boundary_side`` inline
+                    side = cum_cmp_units(asks, pi + 1, units, scale, k)
+                    if cum_cmp_units(bids, pj + 1, units, scale, k) != side:
+                        side = -2  # the two sides disagree: left to the general path
+                if side >= 0:  # ``in_p`` inline
+                    g = k * units / scale
+                    if g > pq + BAND * peak:
+                        d = peak - g
+                        c = cost - pap * d
+                        p = proceeds - pbp * d
+                        found = (g, c, p, pi + 1, pj + 1, pap, pbp, b * p - a * c)
                 elif side == -1:
                     found = in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
-            else:
-                left = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
-                right = in_n(k + 1, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
+            else:  # ``in_p`` for size k and ``in_n`` for k + 1, inline: the usual path of an opportunity
+                left = right = None
+                if k:
+                    g = k * units / scale
+                    if g > pq + BAND * peak:
+                        d = peak - g
+                        c = cost - pap * d
+                        p = proceeds - pbp * d
+                        left = (g, c, p, pi + 1, pj + 1, pap, pbp, b * p - a * c)
+                g = (k + 1) * units / scale
+                d = g - peak
+                if d < nlen - BAND * peak:
+                    c = cost + nap * d
+                    if c <= cap * (1.0 - BAND):
+                        p = proceeds + nbp * d
+                        right = (g, c, p, ni + 1, nj + 1, nap, nbp, b * p - a * c)
                 if right is not None and left is not None:
                     found = right if right[7] >= left[7] else left
                 elif right is not None and not k and right[7] > BAND * (b * right[2] + a * right[1]):
                     found = right
         elif limit is LIMIT_DEPTH or not near:
-            if near:  # at the end of the thinner book: step back if the grid size is past it, exactly
-                ends_a = na if aq <= 0.0 and i + 1 == na else 0
-                ends_b = nb if bq <= 0.0 and j + 1 == nb else 0
-                if boundary_side(asks, bids, units, scale, k, ends_a, ends_b) < 0:
+            if near:  # at the end of the thinner book: step back unless the grid size is within it, exactly
+                if ends_side(asks, bids, aq <= 0.0 and i + 1 == na, bq <= 0.0 and j + 1 == nb, units, scale, k) < 0:
                     k -= 1
-            found = in_p(k, units, scale, pq, peak, cost, proceeds, pap, pbp, pi, pj, a, b) if k else None
+            if k:  # priced inside P (``in_p`` inline: this is the full-walk hot path)
+                g = k * units / scale
+                if g > pq + BAND * peak:
+                    d = peak - g
+                    found = (g, cost - pap * d, proceeds - pbp * d, pi + 1, pj + 1, pap, pbp, 0.0)
         if found is not None:
             g = found[0]
-            if (
-                g * (1.0 - BAND) < spec.min_quantity
-                or g * found[5] < spec.buy_min_notional * (1.0 + BAND)
-                or g * found[6] < spec.sell_min_notional * (1.0 + BAND)
-            ):
+            if g * (1.0 - BAND) < min_qty or g * found[5] < buy_min or g * found[6] < sell_min:
                 found = None
             elif limit is LIMIT_EDGE:
                 xt = top * scale / units
@@ -382,7 +331,10 @@ def evaluate_read(
         grid = _grid(spec)
         choice = choose(asks, bids, _terms(spec), grid, peak, top)
         if choice is None:
-            return None, i + 2, j + 2  # one level past the walk: a size within the band may reach it
+            if read is not None:  # one level past the walk: a size within the band may reach it
+                read[0] = i + 2
+                read[1] = j + 2
+            return None
         qty = grid.size(choice.k)
         max_qty = grid.size(choice.max_k)
         cost, proceeds = choice.cost, choice.proceeds
@@ -392,26 +344,24 @@ def evaluate_read(
             choice.buy_worst,
             choice.sell_worst,
         )
-    buy_fee = spec.buy_fee
-    profit = proceeds * b - cost * (1.0 + buy_fee)
-    top_ask = asks[0][0]
-    top_bid = bids[0][0]
+    pair_id, symbol, buy_exchange, sell_exchange, buy_fee, sell_fee, buy_cost = spec.names
+    profit = proceeds * b - cost * buy_cost
     opp = Opportunity(
-        spec.pair_id,
-        spec.symbol,
-        spec.buy_exchange,
-        spec.sell_exchange,
+        pair_id,
+        symbol,
+        buy_exchange,
+        sell_exchange,
         qty,
         cost / qty,
         proceeds / qty,
         cost,
         profit,
         profit / cost * 1e4,
-        (top_bid * b - top_ask * (1.0 + buy_fee)) / top_ask * 1e4,
+        (top_bid * b - top_ask * buy_cost) / top_ask * 1e4,
         n_buy,
         n_sell,
         buy_fee,
-        spec.sell_fee,
+        sell_fee,
         now_ms,
         (top_bid - top_ask) / top_ask * 1e4,
         limit,
@@ -419,7 +369,10 @@ def evaluate_read(
         worst_buy,
         worst_sell,
     )
-    return opp, i + 2, j + 2
+    if read is not None:
+        read[0] = i + 2
+        read[1] = j + 2
+    return opp
 
 
 def _grid(spec: VenuePairSpec) -> Grid:

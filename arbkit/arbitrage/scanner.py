@@ -4,9 +4,11 @@ Composites feed it (``attach``); it gates each evaluation on book health, tracks
 ``OpportunityEvent``s to callbacks or an ``async for`` stream. Exchanges can join and leave while it runs.
 
 Bookkeeping is kept small because it, not the math, dominates the cost of an update: a venue pair is evaluated
-again only when the levels its last evaluation read (``evaluate_read``) changed on the updated book, or a book's
-gate decision changed; gate decisions are kept until their inputs change (a new health state, or a usable book
-ageing past ``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
+again only when the levels its last evaluation read (``evaluate_levels``' ``read`` counts) changed on the updated
+book (one prefix comparison per side against the previous book serves every venue pair of that book), or, for a
+pair whose best edge was below the hurdle, when the best price moved; or when a book's gate decision changed.
+Gate decisions are kept until their inputs change (a new health state, or a usable book ageing past
+``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Protocol
 
 from arbkit.arbitrage.config import ArbitrageConfig, ArbitragePair
-from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_read, make_spec
+from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate, usable_for_ms
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
 from arbkit.exchanges.listeners import Listeners
-from arbkit.structs import BookHealth, BookUpdate, Level, OrderBook, Symbol, SymbolInfo
+from arbkit.structs import BookHealth, BookUpdate, OrderBook, Symbol, SymbolInfo
 
 BookKey = tuple[str, Symbol]
+_ALL = 1 << 30  # "every level": both books ended before it
+_TOP_PRICE = -1  # the answer depends on the best price of that side only (an early exit)
 
 
 class _Book:
@@ -73,17 +77,24 @@ class _Book:
 
 
 class _Pair:
-    """One ordered venue pair: its spec, its two books, and the levels its last evaluation read (None: evaluate)."""
+    """One ordered venue pair: its spec, its two books, and how many levels of each its last answer depends on.
 
-    __slots__ = ("asks_read", "bids_read", "buy", "key", "sell", "spec")
+    ``asks_n`` / ``bids_n`` (0: evaluate at the next update) count the first levels of the buy book's asks and the
+    sell book's bids that the last evaluation read, on the books current now; an update of either book that leaves
+    those levels as they were leaves the answer as it was. ``_TOP_PRICE`` marks an early exit (the best marginal
+    edge below the hurdle), which depends on the best ask and bid prices alone, not on their sizes."""
 
-    def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book) -> None:
+    __slots__ = ("asks_n", "bids_n", "buy", "is_open", "key", "read", "sell", "spec")
+
+    def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book, is_open: bool) -> None:
         self.spec = spec
         self.key = spec.key
         self.buy = buy
         self.sell = sell
-        self.asks_read: list[Level] | None = None
-        self.bids_read: list[Level] | None = None
+        self.asks_n = 0
+        self.bids_n = 0
+        self.read = [1, 1]  # how many ask and bid levels the last evaluation read (filled by evaluate_levels)
+        self.is_open = is_open  # an opportunity of this venue pair is open (kept by _publish)
 
 
 class BookSource(Protocol):
@@ -100,12 +111,14 @@ class Scanner:
 
     def __init__(self, arbitrage: ArbitrageConfig, latency_samples: int = 0) -> None:
         self.config = arbitrage
-        self.health = HealthTable(arbitrage.gate_thresholds)
         self.tracker = OpportunityTracker()
         self._thresholds = arbitrage.gate_thresholds
+        self._max_age_ms = arbitrage.gate_thresholds.max_age_ms
+        self._gone: dict[BookKey, tuple[BookHealth, float]] = {}  # last health of books of detached exchanges
         self._infos: dict[BookKey, SymbolInfo] = {}
         self._books: dict[BookKey, _Book] = {}
         self._pairs: list[_Pair] = []
+        self._by_key: dict[tuple[str, str, str], _Pair] = {}
         self._detach: dict[str, Callable[[], None]] = {}
         self.out: dict[str, str] = {}  # exchange -> why it is not scanning
         self.open: dict[tuple[str, str, str], Opportunity] = {}
@@ -136,7 +149,9 @@ class Scanner:
             remove()
         for key in [k for k in self._infos if k[0] == name]:
             self._infos.pop(key, None)
-            self._books.pop(key, None)
+            slot = self._books.pop(key, None)
+            if slot is not None and slot.health is not None:
+                self._gone[key] = (slot.health, slot.seen_ms)
         if reason is not None:
             self.out[name] = reason
             for event in self.tracker.close_venue(name, _now_ms(), reason):
@@ -155,11 +170,13 @@ class Scanner:
         for slot in books.values():
             slot.routes = []
         self._pairs = []
+        self._by_key = {}
         for pair in self.config.enabled_pairs():
             for spec in self._pair_specs(pair):
                 buy, sell = books[(spec.buy_exchange, spec.symbol)], books[(spec.sell_exchange, spec.symbol)]
-                venue_pair = _Pair(spec, buy, sell)
+                venue_pair = _Pair(spec, buy, sell, spec.key in self.open)
                 self._pairs.append(venue_pair)
+                self._by_key[venue_pair.key] = venue_pair
                 buy.routes.append((venue_pair, True))
                 sell.routes.append((venue_pair, False))
 
@@ -188,67 +205,131 @@ class Scanner:
     # ------------------------------------------------------------------ the hot path
     def _on_update(self, update: BookUpdate) -> None:
         book = update.book
+        health = update.health
         now = _now_ms()
         slot = self._books.get((book.exchange, book.symbol))
         if slot is None:
             slot = self._books[(book.exchange, book.symbol)] = _Book(book.exchange, book.symbol)
+        prev = slot.book
         slot.book = book
         thresholds = self._thresholds
-        slot.set_health(update.health, now, thresholds)
-        self.health.update(update.health, now)
-        if not slot.routes:
+        old = slot.health
+        if (  # the kept gate decision's inputs are unchanged and the book is still young: only the age moved
+            old is not None
+            and slot.usable_until >= 0.0
+            and health.state is old.state
+            and health.crossed == old.crossed
+            and health.checksum_failures == old.checksum_failures
+            and health.age_ms is not None
+            and now + (self._max_age_ms - health.age_ms) >= now
+        ):
+            slot.health = health
+            slot.seen_ms = now
+            slot.usable_until = now + (self._max_age_ms - health.age_ms)  # as ``usable_for_ms`` computes it
+        else:
+            slot.set_health(health, now, thresholds)
+        routes = slot.routes
+        if not routes:
             return
-        own = slot.decision(now, thresholds)
-        tracker = self.tracker
-        open_now = self.open
-        for pair, buying in slot.routes:
+        own = None if now <= slot.usable_until else slot.decision(now, thresholds)
+        asks = book.asks
+        bids = book.bids
+        old_asks = prev.asks if prev is not None else []
+        old_bids = prev.bids if prev is not None else []
+        la, lb, old_la, old_lb = len(asks), len(bids), len(old_asks), len(old_bids)
+        same_a = same_b = 0  # leading levels known unchanged since the previous book, on each side (a level
+        diff_a = diff_b = False  # absent from both counts as unchanged); the next one is known to differ
+        same_top_a: bool | None = None  # the best price of a side is unchanged (None: not looked yet)
+        same_top_b: bool | None = None
+        evaluations = 0
+        for pair, buying in routes:
             other = pair.sell if buying else pair.buy
-            if own is not None:
-                reason: str | None = own
-            elif now <= other.usable_until:
-                reason = None
-            else:
+            reason = own
+            if reason is None and now > other.usable_until:
                 reason = other.decision(now, thresholds)
             if reason is not None:
-                pair.asks_read = pair.bids_read = None
-                if pair.key in open_now:
-                    for event in tracker.observe(pair.key, None, now, reason):
+                pair.asks_n = pair.bids_n = 0
+                if pair.is_open:
+                    for event in self.tracker.observe(pair.key, None, now, reason):
                         self._publish(event)
                 continue
-            other_book = other.book
-            assert other_book is not None
-            if buying:  # unchanged where the last evaluation looked: its answer stands
-                asks, bids = book.asks, other_book.bids
-                read = pair.asks_read
-                if read is not None and asks[: len(read)] == read:
-                    continue
+            # unchanged where the last evaluation looked: its answer stands
+            if buying:
+                n = pair.asks_n
+                if n == _TOP_PRICE:
+                    if same_top_a is None:
+                        same_top_a = la > 0 and old_la > 0 and asks[0][0] == old_asks[0][0]
+                    if same_top_a:
+                        continue
+                elif n:
+                    while same_a < n and not diff_a:
+                        if same_a < la:
+                            if same_a < old_la and asks[same_a] == old_asks[same_a]:
+                                same_a += 1
+                            else:
+                                diff_a = True
+                        elif same_a < old_la:
+                            diff_a = True
+                        else:  # both books end here: nothing further differs
+                            same_a = _ALL
+                    if same_a >= n:
+                        continue
+                buy_levels = asks
+                sell_levels = other.book.bids  # type: ignore[union-attr]
             else:
-                asks, bids = other_book.asks, book.bids
-                read = pair.bids_read
-                if read is not None and bids[: len(read)] == read:
-                    continue
-            self.evaluations += 1
-            pair.asks_read = pair.bids_read = None
+                n = pair.bids_n
+                if n == _TOP_PRICE:
+                    if same_top_b is None:
+                        same_top_b = lb > 0 and old_lb > 0 and bids[0][0] == old_bids[0][0]
+                    if same_top_b:
+                        continue
+                elif n:
+                    while same_b < n and not diff_b:
+                        if same_b < lb:
+                            if same_b < old_lb and bids[same_b] == old_bids[same_b]:
+                                same_b += 1
+                            else:
+                                diff_b = True
+                        elif same_b < old_lb:
+                            diff_b = True
+                        else:
+                            same_b = _ALL
+                    if same_b >= n:
+                        continue
+                buy_levels = other.book.asks  # type: ignore[union-attr]
+                sell_levels = bids
+            evaluations += 1
             opp = None
-            if asks and bids:
+            pair.asks_n = pair.bids_n = 0
+            if buy_levels and sell_levels:
+                counts = pair.read
                 try:
-                    opp, n_asks, n_bids = evaluate_read(pair.spec, asks, bids, now)
-                    pair.asks_read = asks[:n_asks]
-                    pair.bids_read = bids[:n_bids]
+                    opp = evaluate_levels(pair.spec, buy_levels, sell_levels, now, counts)
                 except BookRejectedError:
                     pass
-            if opp is not None or pair.key in open_now:
-                for event in tracker.observe(pair.key, opp, now, "gone"):
+                else:
+                    if opp is None and counts[0] == 1:  # only an early exit reads one level
+                        pair.asks_n = pair.bids_n = _TOP_PRICE
+                    else:
+                        pair.asks_n = counts[0]  # may be one past a short book: a level appearing there counts
+                        pair.bids_n = counts[1]
+            if opp is not None or pair.is_open:
+                for event in self.tracker.observe(pair.key, opp, now, "gone"):
                     self._publish(event)
+        self.evaluations += evaluations
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
     def _publish(self, event: OpportunityEvent) -> None:
         key = event.lifecycle.key
-        if event.lifecycle.is_open:
+        is_open = event.lifecycle.is_open
+        if is_open:
             self.open[key] = event.opportunity
         else:
             self.open.pop(key, None)
+        pair = self._by_key.get(key)
+        if pair is not None:
+            pair.is_open = is_open
         self._events.emit(event)
 
     # ------------------------------------------------------------------ consumers
@@ -262,6 +343,19 @@ class Scanner:
     def lifecycles(self) -> list[OpportunityLifecycle]:
         """Closed lifecycles, oldest first."""
         return list(self.tracker.closed)
+
+    @property
+    def health(self) -> HealthTable:
+        """The latest health of every book seen (those of detached exchanges included), as a ``HealthTable``;
+        built on demand from the books' kept state, so the hot path does not keep a second copy."""
+        table = HealthTable(self._thresholds)
+        for key, (health, seen_ms) in self._gone.items():
+            if key not in self._books or self._books[key].health is None:
+                table.update(health, seen_ms)
+        for slot in self._books.values():
+            if slot.health is not None:
+                table.update(slot.health, slot.seen_ms)
+        return table
 
     def health_rows(self) -> list[HealthRow]:
         return self.health.rows(_now_ms())

@@ -106,20 +106,87 @@ def cum_cmp(levels: list[Level], n: int, grid: Grid, k: float) -> int:
     return (diff > 0) - (diff < 0)
 
 
+_SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when an exact integer there, else -1}
+_SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
+
+
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:
     """``cum_cmp`` on a step grid: integers at the step's scale when every size has no more decimals than the
-    step (the usual case, cheap), else exact fractions."""
+    step (the usual case, cheap), else exact fractions. Each size's integer is memoised per scale (a pure function
+    of the float; books repeat their sizes from update to update)."""
+    memo = _SCALED.get(scale)
+    if memo is None or len(memo) > _SCALED_MAX:
+        memo = _SCALED[scale] = {}
+    get = memo.get
     total = 0
-    fs = float(scale)
-    for _, size in levels[:n]:
-        x = size * fs
-        r = int(x + 0.5)
-        if r / fs != size or x >= 1e15:  # not a decimal with the step's decimals (or too many digits to tell)
+    for _, size in levels[:n] if n < len(levels) else levels:
+        r = get(size)
+        if r is None:
+            x = size * scale
+            r = int(x + 0.5)
+            if r / scale != size or x >= 1e15:  # not a decimal with the step's decimals (or too many digits)
+                r = -1
+            memo[size] = r
+        if r < 0:
             diff = sum((dec(s) for _, s in levels[:n]), Fraction(0)) - Fraction(k * units, scale)
             return (diff > 0) - (diff < 0)
         total += r
     diff = total - k * units
     return (diff > 0) - (diff < 0)
+
+
+def ends_side(asks: list[Level], bids: list[Level], end_a: bool, end_b: bool, units: int, scale: int, k: int) -> int:
+    """Sign of (depth - size k), exactly, where the depth is the whole of the ask book (``end_a``) and/or the bid
+    book (``end_b``); -1 when the two disagree or neither is given. ``cum_cmp_units`` over whole books, for the
+    walk that ran out of depth: sizes already in the memo are summed without a call per level."""
+    memo = _SCALED.get(scale)
+    if memo is None or len(memo) > _SCALED_MAX:
+        memo = _SCALED[scale] = {}
+    get = memo.get
+    target = k * units
+    side = 2
+    if end_a:
+        total = 0
+        for _, size in asks:
+            r = get(size, -2)
+            if r < 0:
+                side = _side_filling(asks, memo, scale, target)
+                break
+            total += r
+        else:
+            side = (total > target) - (total < target)
+    if end_b:
+        total = 0
+        for _, size in bids:
+            r = get(size, -2)
+            if r < 0:
+                this = _side_filling(bids, memo, scale, target)
+                break
+            total += r
+        else:
+            this = (total > target) - (total < target)
+        if side != 2 and this != side:
+            return -1
+        side = this
+    return -1 if side == 2 else side
+
+
+def _side_filling(levels: list[Level], memo: dict[float, int], scale: int, target: int) -> int:
+    """``ends_side`` for one book with sizes not yet in the memo (filled here) or off the step's decimals."""
+    total = 0
+    for _, size in levels:
+        r = memo.get(size)
+        if r is None:
+            x = size * scale
+            r = int(x + 0.5)
+            if r / scale != size or x >= 1e15:
+                r = -1
+            memo[size] = r
+        if r < 0:
+            diff = sum((dec(s) for _, s in levels), Fraction(0)) - Fraction(target, scale)
+            return (diff > 0) - (diff < 0)
+        total += r
+    return (total > target) - (total < target)
 
 
 def exact_value(levels: list[Level], n: int, grid: Grid, k: float) -> Fraction:

@@ -186,3 +186,35 @@ def test_a_kept_gate_decision_expires_when_the_other_book_goes_silent(monkeypatc
     assert "a BTC/USDT: stale (age 600 ms > 500 ms)" == events[-1].lifecycle.close_reason
     a.push(99.0, 100.0)  # news from a: usable again, evaluated again
     assert events[-1].kind is EventKind.OPENED
+
+
+def test_a_level_appearing_past_the_end_of_a_short_book_re_evaluates() -> None:
+    cfg = _config(["a", "b"])
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
+    a, b = Source("a"), Source("b")
+    scanner.attach(a)
+    scanner.attach(b)
+    events: list[OpportunityEvent] = []
+    scanner.add_listener(events.append)
+    _push_levels(a, [(99.0, 1.0)], [(100.0, 1.0)])  # one ask level: the walk ends with a's book
+    _push_levels(b, [(101.0, 5.0)], [(102.0, 1.0)])
+    assert events[-1].kind is EventKind.OPENED and events[-1].opportunity.quantity == 1.0
+    _push_levels(a, [(99.0, 1.0)], [(100.0, 1.0), (100.5, 1.0)])  # depth where the walk ran out: evaluated again
+    assert events[-1].kind is EventKind.UPDATED and events[-1].opportunity.quantity == 2.0
+
+
+def test_a_pair_below_the_hurdle_at_the_top_waits_for_a_new_best_price() -> None:
+    cfg = _config(["a", "b"])
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
+    a, b = Source("a"), Source("b")
+    scanner.attach(a)
+    scanner.attach(b)
+    events: list[OpportunityEvent] = []
+    scanner.add_listener(events.append)
+    _push_levels(a, [(99.0, 1.0)], [(100.0, 1.0)])
+    _push_levels(b, [(99.5, 1.0)], [(100.5, 1.0)])  # no edge either way: both directions exit at the top
+    done = scanner.evaluations
+    _push_levels(a, [(99.0, 7.0)], [(100.0, 3.0), (100.2, 1.0)])  # sizes and depth only: the answer stands
+    assert scanner.evaluations == done and not events
+    _push_levels(a, [(99.0, 7.0)], [(99.05, 3.0)])  # a new best ask: a->b evaluated again, and now it pays
+    assert scanner.evaluations == done + 1 and events[-1].kind is EventKind.OPENED

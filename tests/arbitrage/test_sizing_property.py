@@ -1,5 +1,8 @@
 """``evaluate_levels`` against an exact rational reference on random books (hypothesis, derandomized).
 
+The suite runs a fixed, derandomized 300 cases; the long campaign (5,000 cases or more) is the same test with
+``ARBKIT_SIZING_EXAMPLES`` set: ``PYTHONPATH=. python benchmarks/sizing_campaign.py`` (issue 10).
+
 The reference is independent of the walk: it cuts the two books into merged segments in exact decimal arithmetic
 (``Fraction(repr(x))``), finds on each segment the interval of feasible grid sizes (minimums, cap, depth), and
 evaluates ``G`` exactly at its two ends (``G`` is linear on a segment, so its maximum there is at an end).
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import random
 from decimal import Decimal
 from fractions import Fraction
@@ -21,6 +25,7 @@ from arbkit.arbitrage.evaluate import VenuePairSpec, evaluate_levels, make_spec
 from arbkit.structs import Level, Symbol, SymbolInfo
 
 BTC = Symbol.parse("BTC/USDT")
+EXAMPLES = int(os.environ.get("ARBKIT_SIZING_EXAMPLES", "300"))  # the suite's budget; the campaign raises it
 
 
 def D(x: float) -> Fraction:
@@ -162,7 +167,7 @@ def cases(draw: st.DrawFn) -> tuple[VenuePairSpec, list[Level], list[Level]]:
 
 
 @settings(
-    max_examples=5000,
+    max_examples=EXAMPLES,
     derandomize=True,
     deadline=None,
     database=None,
