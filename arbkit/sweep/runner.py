@@ -91,18 +91,19 @@ def plan_tasks(
         parsed = load_grid(grid)
     base = config if isinstance(config, BaseConfig) else load_base(config)
     found = find_recordings(recordings)
-    fn = cell_fn if cell_fn is not None else _replay_trade()
-    tasks: list[CellTask] = []
+    planned = []
     for cell in grid_cells(parsed):
         try:
             _, cell_cfg = cell_config(base, cell.params)
         except ConfigurationError as exc:
             raise ConfigurationError(f"{parsed.source}: {cell.label()}: {exc}") from None
-        cell_id = cell.cell_id(base.config_hash)
-        shipped = without_credentials(cell_cfg)
-        for recording in found:
-            tasks.append(CellTask(cell_id, cell.index, recording, cell.seed, cell.params, shipped, fn))
-    return tasks
+        planned.append((cell, cell.cell_id(base.config_hash), without_credentials(cell_cfg)))
+    fn = cell_fn if cell_fn is not None else _replay_trade()
+    return [
+        CellTask(cell_id, cell.index, recording, cell.seed, cell.params, shipped, fn)
+        for cell, cell_id, shipped in planned
+        for recording in found
+    ]
 
 
 def run_on_pool(tasks: list[CellTask], emit: Emit, workers: int) -> None:

@@ -1,0 +1,29 @@
+"""The same sweep on a local Ray instance gives the process pool's rows, cell for cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arbkit.sweep import sweep
+from tests.sweep.helpers import crossings_failing_at_300, make_recording, write_base
+
+ray = pytest.importorskip("ray")
+
+GRID = {"arbitrage.min_profit_bps": [1, 30], "execution.leg_timeout_ms": [300, 2000]}
+
+
+def test_ray_equals_the_process_pool(tmp_path: Path) -> None:
+    make_recording(tmp_path / "recs", "day1", rich_bps=60.0, books=9)
+    make_recording(tmp_path / "recs", "day2", rich_bps=20.0, books=9)
+    kwargs = {"config": write_base(tmp_path), "cell_fn": crossings_failing_at_300, "progress": False}
+    pooled = sweep(tmp_path / "recs", GRID, workers=2, **kwargs)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        on_ray = sweep(tmp_path / "recs", GRID, tmp_path / "ray.parquet", ray=True, **kwargs)
+        assert ray.is_initialized()  # the caller's Ray is left running
+    finally:
+        ray.shutdown()
+    assert on_ray.height == 8 and on_ray.filter(on_ray["status"] == "error").height == 4
+    assert on_ray.drop("seconds").equals(pooled.drop("seconds"))
