@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
+import polars as pl
 
 from arbkit.arbitrage.config import ArbitrageConfig, ArbitragePair
 from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent
@@ -94,7 +95,7 @@ def _prepare(
     meta = read_meta(where)
     try:
         updates = load_updates(where)
-    except (OSError, ValueError) as exc:  # polars' errors for unreadable or missing part files
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:  # unreadable or missing part files
         raise ArbkitError(f"replay-trade: recording {where}: unreadable books ({str(exc).splitlines()[0]})") from None
     if not updates:
         raise ArbkitError(f"replay-trade: recording {where} has no book rows")
