@@ -181,7 +181,7 @@ class ArbkitConfig(msgspec.Struct, frozen=True, kw_only=True):
 # --------------------------------------------------------------------------- loading
 
 # Top-level sections: ``exchanges`` is parsed here; the others are kept raw for the layer that owns them.
-SECTIONS = ("exchanges", "arbitrage", "scan", "venue", "execution", "promotion")
+SECTIONS = ("exchanges", "arbitrage", "scan", "venue", "execution", "promotion", "paper")
 _SCAN_KEYS = ("symbols",)
 _VENUE_KEYS = ("seed", "update_interval")
 VENUE_RANGES = {"seed": Range(0, 2**32 - 1, integer=True), "update_interval": Range(0.001, 60.0)}

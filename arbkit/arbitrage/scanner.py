@@ -20,6 +20,7 @@ from arbkit.arbitrage.config import ArbitrageConfig, ArbitragePair
 from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_read, make_spec
 from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate, usable_for_ms
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
+from arbkit.clock import now_ms
 from arbkit.exchanges.listeners import Listeners
 from arbkit.structs import BookHealth, BookUpdate, Level, OrderBook, Symbol, SymbolInfo
 
@@ -275,4 +276,4 @@ class Scanner:
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    return now_ms()  # recorded time in a replay (arbkit.clock)

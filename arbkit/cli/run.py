@@ -1,6 +1,6 @@
 """``arbkit run``: trade the scanner's opportunities through the executor, on the local venue (in-process, or a
-running ``arbkit venue`` with ``--venue URL``) or on the real exchanges with ``--live``; ``--dry-run`` decides,
-gates and journals every execution but sends no order.
+running ``arbkit venue`` with ``--venue URL``) or on the real exchanges with ``--live``; ``--dry-run`` trades on
+paper (arbkit.paper: latency, depth, filters and fees against the live books) and sends no real order.
 
 Refusals (bad config, no credentials, reconciliation mismatch) are one line and exit 2. Ctrl-C or SIGTERM halts:
 every open order is cancelled, a summary printed, exit 130 (143 on SIGTERM).
@@ -61,7 +61,7 @@ def add_run_parser(sub: Any) -> None:
         "--venue", default=None, metavar="URL", help="a running `arbkit venue`, e.g. http://127.0.0.1:8700"
     )
     where.add_argument("--live", action="store_true", help="the config's real exchange URLs (real orders!)")
-    run.add_argument("--dry-run", action="store_true", help="decide, gate and journal every execution; send nothing")
+    run.add_argument("--dry-run", action="store_true", help="paper fills on the live books; no real order")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
     run.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
@@ -89,11 +89,13 @@ def _missing_credentials(config: ArbkitConfig) -> str | None:
 async def run_trading(args: argparse.Namespace) -> int:
     from arbkit.execution.config import execution_config
     from arbkit.execution.trader import ReconciliationError
+    from arbkit.paper.config import paper_config
     from arbkit.runtime.session import connect
 
     config = load_config(args.config)
     execution_config(config)  # a bad execution: section refuses before anything starts
-    if args.live and (problem := _missing_credentials(config)):
+    paper_config(config)  # likewise a bad paper: section
+    if args.live and not args.dry_run and (problem := _missing_credentials(config)):
         return _refuse(problem)
     if args.duration is not None and not args.duration > 0:
         return _refuse(f"--duration: expected seconds above 0, got {args.duration!r}")

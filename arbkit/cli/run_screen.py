@@ -20,7 +20,7 @@ def render(session: Any, elapsed: float, args: argparse.Namespace) -> Group:
     trader = session.trader
     s = trader.summary()
     where = "live exchanges" if args.live else f"local venue {getattr(session.venue, 'origin', '')}"
-    mode = "DRY RUN (no orders sent)" if args.dry_run else "real orders"
+    mode = "DRY RUN (paper fills, no real orders)" if args.dry_run else "real orders"
     header = Text.assemble(
         ("arbkit run ", "bold"),
         (f"{s.state.upper()}", STATE_STYLE.get(s.state, "")),

@@ -14,10 +14,10 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 
 import msgspec
 
+from arbkit.errors import ArbkitError
 from arbkit.execution.accounting import bought_sold, realised_pnl
 from arbkit.execution.backend import OrderBackend, client_order_id
 from arbkit.execution.config import ExecutionConfig
@@ -72,6 +72,8 @@ class Executor:
         self.config = config
         self.target = target
         self.dry_run = dry_run
+        if dry_run and not all(getattr(b, "paper", False) for b in self.backends.values()):
+            raise ArbkitError("dry run: every back-end must be a paper back-end (arbkit.paper.PaperBackend)")
         self.config_hash = config.config_hash()
         self.state = TradingState.ACTIVE
         self.halt_reason = ""
@@ -109,7 +111,7 @@ class Executor:
 
     def daily_pnl(self) -> float:
         """Realised P&L of executions closed since UTC midnight (from the journal once a day, then kept here)."""
-        midnight = int(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
+        midnight = now_ms() // 86_400_000 * 86_400_000  # UTC midnight on arbkit's clock (recorded time in a replay)
         if self._day != midnight:
             self._day = midnight
             self._day_pnl = self.journal.realised_pnl(since_ms=midnight)
@@ -137,7 +139,7 @@ class Executor:
 
     # ------------------------------------------------------------------ one execution
     async def execute(self, plan: ExecutionPlan, market: MarketContext) -> ExecutionReport:
-        """Gate, journal and run one execution to FLAT, HEDGED or STUCK (dry run: to FLAT without sending)."""
+        """Gate, journal and run one execution to FLAT, HEDGED or STUCK (dry run: the same, on paper back-ends)."""
         async with self.lock:
             return await self._execute(plan, market)
 
@@ -155,12 +157,6 @@ class Executor:
         mode = "dry-run" if self.dry_run else "live"
         self._hold(eid, plan)
         reserved = "funds reserved on both venues"
-        if self.dry_run:
-            self.journal.open_execution(
-                eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at, reserved=reserved
-            )
-            self._release(eid)
-            return self._close(eid, ExecState.FLAT, "dry run: decided, gated and journaled; no order sent", [])
         rows = [self._order_row(eid, plan, "b", Side.BUY), self._order_row(eid, plan, "s", Side.SELL)]
         # one commit holds PLANNED, RESERVED, both order rows and SUBMITTED, before either leg is sent
         self.journal.open_execution(

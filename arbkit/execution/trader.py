@@ -93,11 +93,15 @@ class Trader:
         """The kill switch: no new executions, every open order cancelled, dead-man switches armed."""
         return await self.kill_switch.trip(reason)
 
-    def _start(self) -> None:
+    def _start(self, watchdogs: bool = True) -> None:
+        """Trade the scanner's opportunities; ``watchdogs``: also the private-stream watch and periodic
+        reconciliation (a replay on paper back-ends, whose streams never drop, runs without them)."""
         self._started_ms = self.journal.executions()[-1].opened_ms + 1 if self.journal.executions() else 0
         self._detach = self.session.scanner.add_listener(self._on_event)
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._trade_loop(), name="arbkit-trader"))
+        if not watchdogs:
+            return
         self._tasks.append(self.kill_switch.watch())
         interval = self.executor.config.reconcile_interval_s
         if interval > 0:
@@ -153,7 +157,8 @@ class Trader:
         buy, sell = exchanges.get(opportunity.buy_exchange), exchanges.get(opportunity.sell_exchange)
         if buy is None or sell is None or buy.book(symbol) is None or sell.book(symbol) is None:
             return None
-        if opportunity.buy_exchange not in self.privates or opportunity.sell_exchange not in self.privates:
+        backends = self.executor.backends
+        if opportunity.buy_exchange not in backends or opportunity.sell_exchange not in backends:
             return None
         mids: dict[str, float] = {}
         health = {}
@@ -196,7 +201,8 @@ async def start_trader(
     config: ExecutionConfig | None = None,
     target: str | None = None,
 ) -> Trader:
-    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities."""
+    """Private composites for every exchange of ``session`` (``dry_run``: paper back-ends over the session's books,
+    see arbkit.paper), resume, reconcile, then trade its opportunities."""
     from arbkit.exchanges import factory
 
     cfg = config or execution_config(session.config)
@@ -204,12 +210,18 @@ async def start_trader(
     privates: dict[str, Any] = {}
     opened: Journal | None = None
     try:
-        for name in session.exchanges:
-            exchange_cfg = session.config.get_exchange_config(name)
-            exchange_cfg.require_credentials()
-            privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
         symbols = list(session.symbols)
-        backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
+        backends: dict[str, Any]
+        if dry_run:  # paper fills against the session's live books; no credentials needed
+            from arbkit.paper.wiring import paper_backends
+
+            backends = dict(await paper_backends(session))
+        else:
+            for name in session.exchanges:
+                exchange_cfg = session.config.get_exchange_config(name)
+                exchange_cfg.require_credentials()
+                privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
+            backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
         opened = Journal(journal)
         executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}

@@ -15,7 +15,10 @@ from arbkit.execution.executor import Executor, MarketContext
 from arbkit.execution.journal import Journal
 from arbkit.execution.machine import LegOutcome
 from arbkit.execution.plan import ExecutionPlan
-from arbkit.structs import BookHealth, BookState, Symbol, SymbolInfo
+from arbkit.paper.backend import PaperBackend
+from arbkit.paper.clock import WallClock
+from arbkit.paper.config import LatencySampler
+from arbkit.structs import BookHealth, BookState, OrderBook, Symbol, SymbolInfo
 from arbkit.venue import LocalVenue
 
 BTC = Symbol.parse("BTC/USDT")
@@ -77,6 +80,16 @@ class Desk:
         )  # fmt: skip
 
 
+def venue_paper_backend(venue: LocalVenue, name: str, info: SymbolInfo, latency_ms: float = 0.0) -> PaperBackend:
+    """A paper account of ``name`` filling against the venue's current book (zero latency unless asked)."""
+
+    def view(exchange: str, symbol: Symbol) -> OrderBook:
+        snap = venue.book(exchange, str(symbol))
+        return OrderBook(exchange, symbol, [tuple(x) for x in snap.bids], [tuple(x) for x in snap.asks])
+
+    return PaperBackend(name, view, {BTC: info}, WallClock(), LatencySampler([latency_ms]), {"USDT": 1e5, "BTC": 2.0})
+
+
 def _price(outcome: LegOutcome, same: list, other: list, quantity: float) -> float:
     """Filled / rejected: the level that covers ``quantity``; partial: the best level only; unfilled: the other
     side's best (never crosses)."""
@@ -105,10 +118,13 @@ async def desk(
                 privates[name] = await private.init()
             journal = Journal(tmp_path / "journal.sqlite")
             config = parse_execution_config({**TEST_LIMITS, **limits})
-            backends = {name: PrivateBackend(p) for name, p in privates.items()}
-            executor = Executor(backends, journal, config, target=venue.origin, dry_run=dry_run)
+            backends: dict = {name: PrivateBackend(p) for name, p in privates.items()}
+            executor = Executor(backends, journal, config, target=venue.origin)
             d = Desk(venue, privates, journal, executor)
             await d.load_infos()
+            if dry_run:  # paper back-ends over the venue's own books: nothing reaches the venue
+                backends = {name: venue_paper_backend(venue, name, d.infos[name]) for name in exchanges}
+                d.executor = executor = Executor(backends, journal, config, target=venue.origin, dry_run=True)
             yield d
             journal.close()
         finally:

@@ -7,6 +7,8 @@ import itertools
 
 import pytest
 
+from arbkit.errors import ArbkitError
+from arbkit.execution.executor import Executor
 from arbkit.execution.machine import ExecState, LegOutcome
 from tests.execution.desk import BTC, BUY, SELL, desk
 
@@ -52,14 +54,21 @@ async def test_leg_outcomes_on_the_venue(tmp_path, buy, sell):
         assert d.executor.open_count() == 0
 
 
-async def test_dry_run_journals_but_sends_nothing(tmp_path):
+async def test_dry_run_trades_on_paper_and_sends_nothing(tmp_path):
     async with desk(tmp_path, dry_run=True) as d:
         report = await d.executor.execute(d.leg_plan(LegOutcome.FILLED, LegOutcome.FILLED), d.market())
-        assert report.state is ExecState.FLAT and "dry run" in report.reason
-        assert d.journal.orders() == []
+        assert report.state is ExecState.HEDGED and report.bought == report.sold > 0
+        rows = d.journal.orders(report.execution_id)
+        assert {r.role for r in rows} == {"buy", "sell"} and all(r.status == "filled" for r in rows)
         assert d.journal.execution(report.execution_id).mode == "dry-run"
         for name in (BUY, SELL):
             assert d.venue.engine(name).account(d.venue.credentials(name)[0]).orders == {}
+
+
+async def test_dry_run_refuses_real_back_ends(tmp_path):
+    async with desk(tmp_path) as d:
+        with pytest.raises(ArbkitError, match="paper back-end"):
+            Executor(d.executor.backends, d.journal, d.executor.config, dry_run=True)
 
 
 async def test_gate_refusal_is_counted_and_not_journaled(tmp_path):
