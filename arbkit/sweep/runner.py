@@ -107,10 +107,17 @@ def plan_tasks(
 
 
 def run_on_pool(tasks: list[CellTask], emit: Emit, workers: int) -> None:
-    """Tasks on a pool of ``workers`` processes (forkserver where the OS has it, else spawn); a pool broken by a
+    """Tasks on a pool of ``workers`` processes (forkserver where the OS has it, else spawn; never a plain fork of this
+    process, whose polars threads a child would not have); a pool broken by a
     dying worker is replaced and its unfinished tasks run again, up to ``POOL_ATTEMPTS`` times each."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
+    if method == "forkserver" and tasks:
+        # the server imports the cell function's module once and every worker forks from it with that done
+        # (arbkit's replay imports ccxt: seconds per worker otherwise); no thread has started there, so forking is safe
+        # (the server lives as long as this process, so only the first pool pays for the imports)
+        modules = ["arbkit.sweep.tasks", "arbkit.paper.replay_trade", getattr(tasks[0].fn, "__module__", "")]
+        context.set_forkserver_preload([m for m in modules if m])
     pending = list(tasks)
     broken: Counter[tuple[str, str]] = Counter()
     while pending:
