@@ -1,6 +1,6 @@
 """Cells per second of a sweep: in this process, on 1 and 2 worker processes, and on a local Ray instance.
 
-Run: ``PYTHONPATH=. python benchmarks/sweep_scale.py [--cells 16] [--books 200] [--repeat 3] [--cell replay|crossings]``.
+Run: ``PYTHONPATH=. python benchmarks/sweep_scale.py [--cells 16] [--books 200] [--repeat 3] [--cell replay]``.
 Each mode sweeps the same grid over the same recording ``--repeat`` times; the median cells per second of each is
 printed with its ratio to one worker process. Pool start-up is inside the timing (a user waits for it too); Ray's
 start-up is not (a cluster is started once and serves many sweeps). The recording is made from synthetic vendor
