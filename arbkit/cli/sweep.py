@@ -31,6 +31,9 @@ def add_parser(sub: Any) -> None:
         metavar="auto|ADDRESS",
         help="run on Ray: 'auto' or a cluster address (needs arbkit[cluster])",
     )
+    parser.add_argument(
+        "--by-day", action="store_true", help="each UTC day of each recording is a unit (views under OUT.days/)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run_sweep)
@@ -53,7 +56,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     try:
         results = sweep(
             args.recordings, args.grid, args.out, config=args.config, workers=args.workers, ray=args.ray,
-            progress=not args.quiet,
+            by_day=args.by_day, progress=not args.quiet,
         )  # fmt: skip
     except ConfigurationError as exc:
         print(f"arbkit: {exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,7 +23,7 @@ from arbkit.errors import ConfigurationError
 from arbkit.sweep.grid import Grid, grid_cells, load_grid, parse_grid
 from arbkit.sweep.overrides import BaseConfig, cell_config, load_base
 from arbkit.sweep.results import error_row
-from arbkit.sweep.sources import Source, find_recordings
+from arbkit.sweep.sources import Source, day_views, find_recordings
 from arbkit.sweep.store import ResultStore
 from arbkit.sweep.tasks import CellFn, CellTask, run_task, without_credentials
 
@@ -41,6 +42,7 @@ def sweep(
     workers: int | None = None,
     ray: bool | str | None = None,
     cell_fn: CellFn | None = None,
+    by_day: bool = False,
     progress: bool = True,
     flush_seconds: float = 5.0,
 ) -> pl.DataFrame:
@@ -48,8 +50,16 @@ def sweep(
 
     ``workers``: processes (default: every core); 0 runs the cells in this process. ``ray``: ``True`` (the Ray
     instance already initialised, else a local one), ``"auto"`` or an address to join a cluster. ``cell_fn``
-    defaults to :func:`arbkit.paper.replay_trade.replay_trade`."""
-    tasks = plan_tasks(recordings, grid, config, cell_fn)
+    defaults to :func:`arbkit.paper.replay_trade.replay_trade`. ``by_day``: each UTC day of each recording is a unit
+    of its own (views under ``<out>.days/``, or a temporary folder without ``out``)."""
+    scratch = None
+    if by_day:
+        scratch = (
+            Path(out).with_name(Path(out).name + ".days")
+            if out is not None
+            else Path(tempfile.mkdtemp(prefix="arbkit-days-"))
+        )
+    tasks = plan_tasks(recordings, grid, config, cell_fn, days_in=scratch)
     store = ResultStore(out, flush_seconds=flush_seconds)
     try:
         done = store.finished()
@@ -81,8 +91,10 @@ def plan_tasks(
     grid: Grid | Mapping[str, Any] | str | os.PathLike[str],
     config: BaseConfig | str | os.PathLike[str] = "config.yaml",
     cell_fn: CellFn | None = None,
+    days_in: str | os.PathLike[str] | None = None,
 ) -> list[CellTask]:
-    """Every (cell, recording) task, each cell's config validated; nothing runs."""
+    """Every (cell, recording) task, each cell's config validated; nothing runs but, with ``days_in``, the building
+    of one view per recording day there."""
     if isinstance(grid, Grid):
         parsed = grid
     elif isinstance(grid, Mapping):
@@ -99,6 +111,8 @@ def plan_tasks(
             raise ConfigurationError(f"{parsed.source}: {cell.label()}: {exc}") from None
         planned.append((cell, cell.cell_id(base.config_hash), without_credentials(cell_cfg)))
     fn = cell_fn if cell_fn is not None else _replay_trade()
+    if days_in is not None:
+        found = day_views(found, days_in)
     return [
         CellTask(cell_id, cell.index, recording, cell.seed, cell.params, shipped, fn)
         for cell, cell_id, shipped in planned

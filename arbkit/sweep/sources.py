@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 from arbkit.errors import ConfigurationError
 from arbkit.recording.schemas import META_FILE
 
-__all__ = ["find_recordings"]
+__all__ = ["day_views", "find_recordings"]
 
 Source = str | os.PathLike[str]
 
@@ -47,4 +49,36 @@ def _recordings_in(path: Path) -> list[str]:
         relative = meta.parent.relative_to(path).parts
         if not any(part.startswith(".") for part in relative):
             out.append(str(meta.parent.resolve()))
+    return out
+
+
+def day_views(recordings: list[str], scratch: str | os.PathLike[str]) -> list[str]:
+    """One view per recording and UTC day of its ``books`` partitions (``date=YYYY-MM-DD``), so each day is a sweep
+    unit: ``<scratch>/<recording>-<hash>/day-<date>/`` holds the recording's ``recording.json`` and hard links to
+    that day's book files (copies across file systems). Replay is valid from any day on, since every recorded update is a whole book.
+    Views are rebuilt on each call; on a cluster, ``scratch`` must be on the shared storage too."""
+    out: list[str] = []
+    for recording in recordings:
+        source = Path(recording)
+        digest = hashlib.sha256(str(source).encode()).hexdigest()[:8]
+        days = sorted(p for p in (source / "books").glob("date=*") if p.is_dir())
+        if not days:
+            raise ConfigurationError(f"recordings: {source} has no books/date=... partitions to split by day")
+        for day in days:
+            # named day-<date>, not date=<date>: a second key=value folder in the path confuses hive readers
+            view = Path(scratch) / f"{source.name}-{digest}" / day.name.replace("date=", "day-", 1)
+            if view.exists():
+                shutil.rmtree(view)
+            (view / "books").mkdir(parents=True)
+            shutil.copy2(source / META_FILE, view / META_FILE)
+            for part in sorted(day.rglob("*.parquet")):
+                if any(p.startswith(".") for p in part.relative_to(day).parts):
+                    continue
+                link = view / "books" / day.name / part.relative_to(day)
+                link.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(part, link)  # a hard link: polars' hive reader does not take symlinked files
+                except OSError:
+                    shutil.copy2(part, link)  # another file system: a copy
+            out.append(str(view.resolve()))
     return out

@@ -42,7 +42,9 @@ def write_base(folder: Path, text: str = BASE_CONFIG) -> Path:
     return path
 
 
-def _snapshot_file(path: Path, vendor: str, symbol: str, books: list[tuple[int, float]], levels: int = 5) -> Path:
+def _snapshot_file(
+    path: Path, vendor: str, symbol: str, books: list[tuple[int, float]], levels: int = 5, t0: int = T0
+) -> Path:
     cols = [f"{s}[{i}].{f}" for i in range(levels) for s in ("asks", "bids") for f in ("price", "amount")]
     lines = [",".join(["exchange", "symbol", "timestamp", "local_timestamp", *cols])]
     for k, (offset, mid) in enumerate(books):
@@ -50,13 +52,14 @@ def _snapshot_file(path: Path, vendor: str, symbol: str, books: list[tuple[int, 
         size = f"{0.5 + 0.001 * k:.3f}"  # every book distinct, so each is one recorded update
         for i in range(levels):
             cells += [f"{mid + 1.0 + i:.2f}", size, f"{mid - 1.0 - i:.2f}", size]
-        lines.append(",".join([vendor, symbol, str(T0 + offset - 300), str(T0 + offset), *cells]))
+        lines.append(",".join([vendor, symbol, str(t0 + offset - 300), str(t0 + offset), *cells]))
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def make_recording(folder: Path, name: str, rich_bps: float = 60.0, books: int = 30) -> Path:
-    """binance flat at 60,000 and gateio ``rich_bps`` above it for the middle third: buy binance, sell gateio."""
+def make_recording(folder: Path, name: str, rich_bps: float = 60.0, books: int = 30, t0: int = T0) -> Path:
+    """binance flat at 60,000 and gateio ``rich_bps`` above it for the middle third: buy binance, sell gateio
+    (books 50 ms apart from ``t0``, in us)."""
     out = folder / name
     scratch = folder / f".{name}-csv"
     scratch.mkdir(parents=True)
@@ -65,10 +68,10 @@ def make_recording(folder: Path, name: str, rich_bps: float = 60.0, books: int =
         (i * 50_000 + 25_000, 60000.0 * (1 + rich_bps / 1e4) if books // 3 <= i < 2 * books // 3 else 60000.0)
         for i in range(books)
     ]
-    import_tardis([_snapshot_file(scratch / "b.csv", "binance", "BTCUSDT", flat)], "binance", "BTC/USDT", out, depth=5)
-    import_tardis(
-        [_snapshot_file(scratch / "g.csv", "gate-io", "BTC_USDT", lifted)], "gateio", "BTC/USDT", out, depth=5
-    )
+    binance = _snapshot_file(scratch / "b.csv", "binance", "BTCUSDT", flat, t0=t0)
+    gateio = _snapshot_file(scratch / "g.csv", "gate-io", "BTC_USDT", lifted, t0=t0)
+    import_tardis([binance], "binance", "BTC/USDT", out, depth=5)
+    import_tardis([gateio], "gateio", "BTC/USDT", out, depth=5)
     return out
 
 

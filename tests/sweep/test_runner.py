@@ -124,3 +124,19 @@ def test_no_recording_is_one_line(folder: Path, name: str) -> None:
         match=r"^recordings: .* (holds no recording|matches nothing) \(a recording is a folder holding recording.json\)$",
     ):
         find_recordings(str(folder / name))
+
+
+def test_by_day_each_day_partition_is_a_unit(tmp_path: Path) -> None:
+    midnight = 1_700_006_400_000_000  # 2023-11-15 00:00:00 UTC, in us
+    make_recording(tmp_path / "recs", "night", rich_bps=60.0, books=12, t0=midnight - 300_000)
+    write_base(tmp_path)
+    kwargs = {"config": tmp_path / "config.yaml", "workers": 0, "progress": False}
+    whole = sweep(tmp_path / "recs", {"execution.leg_timeout_ms": [500]}, cell_fn=crossings, **kwargs)
+    out = tmp_path / "days.parquet"
+    days = sweep(tmp_path / "recs", {"execution.leg_timeout_ms": [500]}, out, by_day=True, **kwargs)  # replay_trade
+    assert [r.rsplit("/", 1)[-1] for r in days["recording"]] == ["day-2023-11-14", "day-2023-11-15"]
+    assert days["status"].to_list() == ["ok", "ok"]
+    assert days["updates"].sum() == whole["updates"].item() == 24
+    assert all(Path(r).parent.parent == tmp_path / "days.parquet.days" for r in days["recording"])
+    again = sweep(tmp_path / "recs", {"execution.leg_timeout_ms": [500]}, out, by_day=True, **kwargs)
+    assert again.drop("seconds").equals(days.drop("seconds"))
