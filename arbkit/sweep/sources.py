@@ -55,8 +55,8 @@ def _recordings_in(path: Path) -> list[str]:
 def day_views(recordings: list[str], scratch: str | os.PathLike[str]) -> list[str]:
     """One view per recording and UTC day of its ``books`` partitions (``date=YYYY-MM-DD``), so each day is a sweep
     unit: ``<scratch>/<recording>-<hash>/day-<date>/`` holds the recording's ``recording.json`` and hard links to
-    that day's book files (copies across file systems). Replay is valid from any day on, since every recorded update is a whole book.
-    Views are rebuilt on each call; on a cluster, ``scratch`` must be on the shared storage too."""
+    that day's book files (copies across file systems). Replay is valid from any day on, since every recorded update
+    is a whole book. Views are rebuilt on each call; on a cluster, ``scratch`` must be on the shared storage too."""
     out: list[str] = []
     for recording in recordings:
         source = Path(recording)
