@@ -59,6 +59,10 @@ def test_list_entries_by_index() -> None:
         ),
         ({"nosuch.key": [1]}, "<grid>: cell 0 (nosuch.key=1, seed=0): nosuch: unknown section"),
         (
+            {"paper.latency_ms.gateio": [20, -5]},
+            "<grid>: cell 1 (paper.latency_ms.gateio=-5, seed=0): paper.latency_ms.gateio: expected a number between 0 and 60000, got -5",
+        ),
+        (
             {"execution.leg_timeout_ms.x": [1]},
             "execution.leg_timeout_ms.x: cannot descend into 'x': the value there is int",
         ),
