@@ -63,8 +63,11 @@ def main() -> None:
             for name, kwargs in modes.items():
                 rates[name].append(_rate(recording, config, grid, args.cells, cell_fn=fn, **kwargs))
         if not args.no_ray:
+            import os
+
             import ray
 
+            os.environ.setdefault("RAY_enable_metrics_collection", "0")  # a loaded machine misses the agent's start
             ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
             try:
                 rates["ray (local, 2 CPUs)"] = [
