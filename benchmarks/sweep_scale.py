@@ -63,18 +63,20 @@ def main() -> None:
             for name, kwargs in modes.items():
                 rates[name].append(_rate(recording, config, grid, args.cells, cell_fn=fn, **kwargs))
         if not args.no_ray:
-            import os
-
             import ray
 
-            os.environ.setdefault("RAY_enable_metrics_collection", "0")  # a loaded machine misses the agent's start
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
             try:
-                rates["ray (local, 2 CPUs)"] = [
-                    _rate(recording, config, grid, args.cells, cell_fn=fn, ray=True) for _ in range(args.repeat)
-                ]
-            finally:
+                ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            except Exception as exc:  # a loaded machine can miss the raylet's fixed wait for its agents
                 ray.shutdown()
+                print(f"sweep_scale: a local Ray instance could not start: {str(exc).splitlines()[0]}")
+            else:
+                try:
+                    rates["ray (local, 2 CPUs)"] = [
+                        _rate(recording, config, grid, args.cells, cell_fn=fn, ray=True) for _ in range(args.repeat)
+                    ]
+                finally:
+                    ray.shutdown()
     base = statistics.median(rates["1 worker process"])
     print(f"sweep_scale: {args.cells} cells x 1 recording ({args.books} books per venue), cell={args.cell}, "
           f"median of {args.repeat}")  # fmt: skip

@@ -16,11 +16,10 @@ GRID = {"arbitrage.min_profit_bps": [1, 30], "paper.latency_ms.gateio": [5, 400]
 
 
 @pytest.fixture
-def local_ray(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A 2-CPU local Ray instance without metrics collection: Ray's raylet gives its metrics agent a fixed ~15 s to
-    start, which a loaded CI machine can miss. Should the node still not come up, that is Ray's start-up and not
-    the sweep, so the test is skipped with the reason."""
-    monkeypatch.setenv("RAY_enable_metrics_collection", "0")  # read by the raylet this ray.init starts
+def local_ray() -> Iterator[None]:
+    """A 2-CPU local Ray instance. Ray's raylet gives its Python agents a fixed ~15 s to start, which a heavily
+    loaded machine can miss; the node then never comes up, which is Ray's start-up and not the sweep, so the test
+    is skipped with the reason (on this sprint's shared 2-core machine at load 5-12 it passed in about 25 s)."""
     try:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     except Exception as exc:
