@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from arbkit.cli.main import main
@@ -67,3 +68,15 @@ def test_out_that_is_not_results_is_refused(folder: Path, capsys: pytest.Capture
     assert main(_argv(folder, "execution.leg_timeout_ms: [500]\n", "--workers", "0")) == 2
     assert capsys.readouterr().err.strip() == f"arbkit: {folder}/out.parquet: not a sweep results file (ComputeError)"
     assert (folder / "out.parquet").read_text() == "not parquet"
+
+
+def test_sweep_writes_rows_and_a_rerun_skips_them(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = _argv(folder, "arbitrage.min_profit_bps: [1, 30]\npaper.latency_ms.gateio: [5]\n", "--workers", "0")
+    assert main(argv) == 0
+    line = f"swept 2 cell(s) x 1 recording(s): 2 row(s), 0 failed -> {folder}/out.parquet"
+    assert capsys.readouterr().out.strip() == line
+    first = pl.read_parquet(folder / "out.parquet")
+    assert first["status"].to_list() == ["ok", "ok"] and first["updates"].to_list() == [12, 12]
+    assert main(argv) == 0  # nothing left to run: the same rows, untouched
+    assert capsys.readouterr().out.strip() == line
+    assert pl.read_parquet(folder / "out.parquet").equals(first)
