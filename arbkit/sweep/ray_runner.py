@@ -36,8 +36,11 @@ def run_on_ray(tasks: list[CellTask], emit: Callable[[dict[str, Any]], None], ad
     if not ray.is_initialized():
         try:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-        except ConnectionError as exc:
-            raise ConfigurationError(f"--ray {address}: cannot connect to a Ray cluster ({exc})") from None
+        except Exception as exc:  # ConnectionError for no cluster at the address; Ray raises others at start-up
+            ray.shutdown()
+            where = address or "local instance"
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigurationError(f"--ray {where}: cannot start or reach Ray ({detail})") from None
         started = True  # else the caller's own ray.init() chose the cluster, and wins over ``address``
     try:
         remote = ray.remote(num_cpus=1, max_retries=1)(run_task)
