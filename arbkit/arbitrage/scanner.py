@@ -22,6 +22,7 @@ from arbkit.arbitrage.config import ArbitrageConfig, ArbitragePair
 from arbkit.arbitrage.evaluate import BookRejectedError, Opportunity, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate, usable_for_ms
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
+from arbkit.clock import now_ms
 from arbkit.exchanges.listeners import Listeners
 from arbkit.structs import BookHealth, BookUpdate, OrderBook, Symbol, SymbolInfo
 
@@ -369,4 +370,4 @@ class Scanner:
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    return now_ms()  # recorded time in a replay (arbkit.clock)

@@ -162,10 +162,12 @@ def _parser() -> argparse.ArgumentParser:
 
     add_run_parser(sub)
 
-    from arbkit.cli import compact, import_
+    from arbkit.cli import compact, import_, replay_trade, sweep
 
     compact.add_parser(sub)
     import_.add_parser(sub)
+    replay_trade.add_parser(sub)
+    sweep.add_parser(sub)
     return parser
 
 

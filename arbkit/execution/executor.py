@@ -14,7 +14,6 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 
 import msgspec
 
@@ -112,7 +111,7 @@ class Executor:
 
     def daily_pnl(self) -> float:
         """Realised P&L of executions closed since UTC midnight (from the journal once a day, then kept here)."""
-        midnight = int(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
+        midnight = now_ms() // 86_400_000 * 86_400_000  # UTC midnight on arbkit's clock (recorded time in a replay)
         if self._day != midnight:
             self._day = midnight
             self._day_pnl = self.journal.realised_pnl(since_ms=midnight)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from typing import Any
 
 import msgspec
 
+from arbkit.clock import now_ms
 from arbkit.execution.machine import ExecState, transition
 from arbkit.execution.plan import ExecutionPlan
 from arbkit.structs import Symbol
@@ -60,10 +60,6 @@ CREATE TABLE IF NOT EXISTS events (at_ms INTEGER NOT NULL, kind TEXT NOT NULL, d
 # yet found), then the exchange's own: open, partially_filled, filled, canceled, expired, rejected; or missing
 # (looked up by client id after a timeout and the exchange never received it).
 FINAL_ORDER_STATUSES = frozenset({"filled", "canceled", "expired", "rejected", "missing"})
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class ExecutionRow(msgspec.Struct, frozen=True):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import msgspec
 
@@ -65,7 +64,7 @@ class KillSwitch:
 
     async def trip(self, reason: str) -> KillReport:
         """Halt, cancel everything everywhere, arm dead-man switches; safe to call again (it cancels again)."""
-        start = time.monotonic()
+        start = asyncio.get_running_loop().time()
         ex = self.executor
         ex.set_state(TradingState.HALTED, reason)
         ex.journal.event("kill", reason)
@@ -116,8 +115,8 @@ class KillSwitch:
         while True:
             await asyncio.gather(*(sweep(name) for name in ex.backends))
             if all(c == 0 for c in counts.values()):
-                return counts, time.monotonic() - start
-            if time.monotonic() - start > self.deadline_s:
+                return counts, asyncio.get_running_loop().time() - start
+            if asyncio.get_running_loop().time() - start > self.deadline_s:
                 return counts, None
             await asyncio.sleep(0.02)
 
@@ -133,7 +132,7 @@ class KillSwitch:
         down_since: dict[str, float] = {}
         while True:
             await asyncio.sleep(poll_s)
-            now = time.monotonic()
+            now = asyncio.get_running_loop().time()
             for name, backend in self.executor.backends.items():
                 if backend.stream_up:
                     down_since.pop(name, None)

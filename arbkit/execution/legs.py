@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import msgspec
 
@@ -91,12 +90,13 @@ async def send_leg(
 
 async def _finish_open(backend: OrderBackend, symbol: Symbol, order: Order, timeout_s: float) -> Order:
     """Query an acknowledged but not yet final order by its exchange id until final; at the timeout cancel it."""
-    deadline = time.monotonic() + timeout_s
+    loop = asyncio.get_running_loop()  # the loop's clock: simulated time in a replay
+    deadline = loop.time() + timeout_s
     while True:
         current = await backend.get_order(symbol, order.order_id)
         if current.status.is_final:
             return current
-        if time.monotonic() >= deadline:
+        if loop.time() >= deadline:
             break
         await asyncio.sleep(min(0.02, timeout_s / 10))
     await backend.cancel(symbol, order.order_id)

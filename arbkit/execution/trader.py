@@ -105,11 +105,15 @@ class Trader:
         """The kill switch: no new executions, every open order cancelled, dead-man switches armed."""
         return await self.kill_switch.trip(reason)
 
-    def _start(self) -> None:
+    def _start(self, watchdogs: bool = True) -> None:
+        """Trade the scanner's opportunities; ``watchdogs``: also the private-stream watch and periodic
+        reconciliation (a replay on paper back-ends, whose streams never drop, runs without them)."""
         self._started_ms = self.journal.executions()[-1].opened_ms + 1 if self.journal.executions() else 0
         self._detach = self.session.scanner.add_listener(self._on_event)
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._trade_loop(), name="arbkit-trader"))
+        if not watchdogs:
+            return
         self._tasks.append(self.kill_switch.watch())
         interval = self.executor.config.reconcile_interval_s
         if interval > 0:
