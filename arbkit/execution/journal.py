@@ -3,7 +3,7 @@
 Tables (documented in docs/execution.md): ``executions``, ``orders``, ``transitions``, ``fills``, ``events`` and
 ``meta``. Each write is its own committed transaction, so a process killed at any point leaves a journal from which
 ``Executor.resume()`` finishes what was in flight. WAL with ``synchronous=NORMAL`` survives a killed process (not a
-power cut); pass ``durable=True`` for ``synchronous=FULL``.
+power cut); ``sync="full"`` (config ``execution.journal_sync: full``) fsyncs every commit.
 """
 
 from __future__ import annotations
@@ -172,11 +172,17 @@ class EventRow(msgspec.Struct, frozen=True):
 class Journal:
     """The journal file. One writer (the executor); readers may open the same file at any time."""
 
-    def __init__(self, path: str | os.PathLike[str], durable: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], durable: bool = False, sync: str | None = None) -> None:
+        """``sync``: "normal" (default; survives a killed process) or "full" (also an OS crash or power cut);
+        ``durable=True`` is "full" (``execution.journal_sync``)."""
         self.path = os.fspath(path)
+        level = (sync or ("full" if durable else "normal")).upper()
+        if level not in ("NORMAL", "FULL"):
+            raise ValueError(f"journal {self.path}: sync must be 'normal' or 'full', got {sync!r}")
+        self.sync = level.lower()
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._db.execute(f"PRAGMA synchronous={level}")
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         self._cursor: dict[str, tuple[ExecState, int]] = {}  # execution -> (state, next seq), saves two SELECTs

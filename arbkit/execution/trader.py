@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 import polars as pl
 
+from arbkit.arbitrage.config import ArbitrageConfig
 from arbkit.arbitrage.evaluate import Opportunity
 from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent
 from arbkit.errors import ArbkitError
@@ -26,11 +27,11 @@ from arbkit.execution.executor import ExecutionReport, Executor, MarketContext
 from arbkit.execution.frames import journal_frames
 from arbkit.execution.journal import Journal
 from arbkit.execution.killswitch import KillReport, KillSwitch
-from arbkit.execution.plan import build_plan
+from arbkit.execution.plan import build_plan, sized_for_execution
 from arbkit.execution.reconcile import Reconciler
 from arbkit.execution.risk import TradingState
 
-__all__ = ["ReconciliationError", "Trader", "TradingSummary", "start_trader"]
+__all__ = ["ReconciliationError", "Trader", "TradingSummary", "start_trader", "trading_arbitrage"]
 
 log = logging.getLogger(__name__)
 DEFAULT_JOURNAL = "arbkit-journal.sqlite"
@@ -142,7 +143,6 @@ class Trader:
             market.buy_info,
             market.sell_info,
             self.executor.config.max_slippage_bps,
-            self.executor.config.max_notional_per_leg,
         )
         return await self.executor.execute(plan, market)
 
@@ -188,6 +188,15 @@ class Trader:
         return f"Trader({s.state}, executions={s.executions}, pnl={s.pnl_quote:.6g}, journal={self.journal.path!r})"
 
 
+def trading_arbitrage(config: Any, arbitrage: ArbitrageConfig) -> ArbitrageConfig:
+    """The scanner's ``arbitrage`` config for a trading session: with ``execution.size_to_cap`` (default) every
+    pair is capped so opportunities are sized within ``max_notional_per_leg``; plans are then never resized."""
+    cfg = execution_config(config)
+    if not cfg.size_to_cap:
+        return arbitrage
+    return sized_for_execution(arbitrage, cfg.max_notional_per_leg, cfg.max_slippage_bps)
+
+
 async def start_trader(
     session: Any,
     *,
@@ -210,7 +219,7 @@ async def start_trader(
             privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
         symbols = list(session.symbols)
         backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
-        opened = Journal(journal)
+        opened = Journal(journal, sync=cfg.journal_sync)
         executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
         reconciler = Reconciler(executor, assets)
