@@ -28,12 +28,14 @@ from arbkit.execution.machine import ActionKind, ExecState, LegOutcome, Position
 from arbkit.execution.plan import ExecutionPlan, collar_price
 from arbkit.execution.reducing import reducing_reasons
 from arbkit.execution.risk import RiskDecision, RiskInputs, RiskReason, TokenBucket, TradingState, check
+from arbkit.execution.wire import legs_together
 from arbkit.structs import BookHealth, Order, Side, SymbolInfo
 
 __all__ = ["ExecutionReport", "Executor", "MarketContext"]
 
 log = logging.getLogger(__name__)
 Alarm = Callable[[str, str], Awaitable[None] | None]
+CHECKPOINT_EVERY = 200  # journal commits between two checkpoints run in a thread after an execution closes
 
 
 class MarketContext(msgspec.Struct, frozen=True):
@@ -93,6 +95,7 @@ class Executor:
         self._day_pnl = 0.0
         self.lock = asyncio.Lock()  # one execution at a time; reconciliation runs between executions
         self._run = _base36(start)
+        self._checkpointing = False
         self.stream_drops: dict[str, deque[float]] = {}  # venue -> monotonic times its private stream dropped
 
     # ------------------------------------------------------------------ state
@@ -194,7 +197,8 @@ class Executor:
             orders=rows, submitted="both legs on the wire",
         )  # fmt: skip
         try:  # both legs' tasks start back to back in the next loop iteration, ahead of anything queued later
-            placing = [dispatch(self.backends[r.exchange], r, plan.symbol) for r in rows]
+            with legs_together(2):  # each leg waits, signed, for the other: both are written back to back
+                placing = [dispatch(self.backends[r.exchange], r, plan.symbol) for r in rows]
             buy, sell = await asyncio.gather(
                 self._send(plan.buy_exchange, rows[0], plan, plan.buy_fee, placing=placing[0]),
                 self._send(plan.sell_exchange, rows[1], plan, plan.sell_fee, placing=placing[1]),
@@ -265,6 +269,12 @@ class Executor:
         self.reports.append(report)
         if pnl < 0:
             self.review()  # a loss past reducing_loss_share of the limit enters REDUCING
+        if self.journal.uncheckpointed >= CHECKPOINT_EVERY and not self._checkpointing:
+            self.journal.uncheckpointed = 0  # the WAL into the database file, in a thread, off the hot path
+            self._checkpointing = True
+            task = asyncio.get_running_loop().create_task(self._checkpoint())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         log.info("execution %s %s: %s (pnl %.6g)", eid, state, reason, pnl)
         daily = self.daily_pnl()
         if daily < 0 and daily <= -self.config.daily_loss_limit and self.state is not TradingState.HALTED:
@@ -273,6 +283,14 @@ class Executor:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return report
+
+    async def _checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self.journal.checkpoint)
+        except Exception as exc:  # the inline fallback still bounds the WAL; say why this one failed
+            log.warning("journal checkpoint failed: %s", exc)
+        finally:
+            self._checkpointing = False
 
     async def raise_alarm(self, kind: str, reason: str) -> None:
         """Tell every registered alarm (the kill switch) that ``kind`` happened."""

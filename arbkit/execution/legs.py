@@ -26,6 +26,7 @@ from arbkit.errors import (
 from arbkit.execution.backend import OrderBackend
 from arbkit.execution.journal import Journal, OrderRow, now_ms
 from arbkit.execution.machine import LegOutcome, outcome_of
+from arbkit.execution.wire import released
 from arbkit.structs import Order, Side, Symbol
 
 __all__ = ["LOOKUPS", "LegResult", "dispatch", "fee_in_quote", "recover_order", "send_leg"]
@@ -63,7 +64,7 @@ def dispatch(backend: OrderBackend, row: OrderRow, symbol: Symbol, guarded: bool
     """Start sending the journaled order ``row`` now, as its own task: the executor starts both legs' tasks one
     after the other so they run back to back in the next loop iteration, before anything else queued."""
     coro = backend.place_ioc(symbol, Side(row.side), row.quantity, row.price, row.client_order_id, guarded=guarded)
-    return asyncio.get_running_loop().create_task(coro, name=f"leg-{row.client_order_id}")
+    return asyncio.get_running_loop().create_task(released(coro), name=f"leg-{row.client_order_id}")
 
 
 async def send_leg(
