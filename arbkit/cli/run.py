@@ -2,7 +2,9 @@
 running ``arbkit venue`` with ``--venue URL``) or on the real exchanges with ``--live``; ``--dry-run`` decides,
 gates and journals every execution but sends no order.
 
-Refusals (bad config, no credentials, reconciliation mismatch) are one line and exit 2. Ctrl-C or SIGTERM halts:
+Real orders need a passing dry-run attestation of the same config and target in the journal, and a pre-flight on
+every venue; ``--live`` also asks for confirmation (``--yes`` in scripts). Refusals (bad config, no credentials, no
+attestation, a failed pre-flight, reconciliation mismatch) are one line and exit 2. Ctrl-C or SIGTERM halts:
 every open order is cancelled, a summary printed, exit 130 (143 on SIGTERM).
 """
 
@@ -62,6 +64,7 @@ def add_run_parser(sub: Any) -> None:
     )
     where.add_argument("--live", action="store_true", help="the config's real exchange URLs (real orders!)")
     run.add_argument("--dry-run", action="store_true", help="decide, gate and journal every execution; send nothing")
+    run.add_argument("--yes", action="store_true", help="with --live: trade without the interactive confirmation")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
     run.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
@@ -89,22 +92,30 @@ def _missing_credentials(config: ArbkitConfig) -> str | None:
 async def run_trading(args: argparse.Namespace) -> int:
     from arbkit.execution.config import execution_config
     from arbkit.execution.trader import ReconciliationError
-    from arbkit.runtime.session import connect
+    from arbkit.promotion.config import promotion_config
+    from arbkit.promotion.guard import PromotionRefused
+    from arbkit.promotion.preflight import PreflightError
+    from arbkit.runtime.session import connect, session_symbols
 
     config = load_config(args.config)
-    execution_config(config)  # a bad execution: section refuses before anything starts
+    execution = execution_config(config)  # a bad execution: or promotion: section refuses before anything starts
+    promotion_config(config)
     if args.live and (problem := _missing_credentials(config)):
         return _refuse(problem)
     if args.duration is not None and not args.duration > 0:
         return _refuse(f"--duration: expected seconds above 0, got {args.duration!r}")
     symbols = [s.strip() for s in args.symbols.split(",") if s.strip()] if args.symbols else None
+    if args.live and not args.dry_run and not args.yes:
+        shown = [str(s) for s in session_symbols(config, symbols)]
+        if not _confirm(list(config.exchanges), shown, execution):
+            return _refuse("--live trades real money: confirm on a terminal, or pass --yes in scripts")
     venue: Any = RemoteVenue(args.venue) if args.venue else (False if args.live else True)
     try:
         session = await connect(
             config, venue=venue, symbols=symbols, seed=args.seed, trading=True, journal=args.journal,
             dry_run=args.dry_run, name="arbkit-run",
         )  # fmt: skip
-    except (PublicOnlyError, ReconciliationError) as exc:
+    except (PublicOnlyError, ReconciliationError, PromotionRefused, PreflightError) as exc:
         return _refuse(str(exc))
     stop = asyncio.Event()
     caught: list[int] = []
@@ -122,12 +133,40 @@ async def run_trading(args: argparse.Namespace) -> int:
         reason = {130: "Ctrl-C", 143: "SIGTERM"}.get(caught[0], "signal") if caught else "run ended"
         report = await session.halt(reason)
         print(report.line(), flush=True)
+        if args.dry_run:
+            session.trader.attest()
+            print(_attestation_line(session.trader), flush=True)
         print(_summary_line(session.trader), flush=True)
         return caught[0] if caught else 0
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await session.stop()
+
+
+def _confirm(exchanges: list[str], symbols: list[str], execution: Any) -> bool:
+    """Show the limits of a --live run and ask; False without a terminal to ask on."""
+    from arbkit.promotion.confirm import limits_lines
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    print("arbkit run --live: REAL orders on the real exchanges, under these limits:", flush=True)
+    for line in limits_lines(exchanges, symbols, execution):
+        print(f"  {line}", flush=True)
+    try:
+        answer = input("type 'yes' to trade: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() == "yes"
+
+
+def _attestation_line(trader: Any) -> str:
+    """The dry run's attestation, one line."""
+    a = trader.attestation
+    if a is None:
+        return "attestation: none written"
+    verdict = "passed" if a.passed else "failed"
+    return f"attestation {a.id}: {verdict} for config {a.config_hash} on {a.target} ({a.why})"
 
 
 def _summary_line(trader: Any) -> str:

@@ -388,6 +388,11 @@ class Journal:
         finally:
             db.close()
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The SQLite connection, for tables another layer keeps in the same file (promotion's attestations)."""
+        return self._db
+
     def close(self) -> None:
         self._db.close()
 

@@ -20,16 +20,21 @@ import polars as pl
 from arbkit.arbitrage.config import ArbitrageConfig
 from arbkit.arbitrage.evaluate import Opportunity
 from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent
-from arbkit.errors import ArbkitError
+from arbkit.errors import ArbkitError, BaseExchangeError
 from arbkit.execution.backend import PrivateBackend
 from arbkit.execution.config import ExecutionConfig, execution_config
 from arbkit.execution.executor import ExecutionReport, Executor, MarketContext
 from arbkit.execution.frames import journal_frames
-from arbkit.execution.journal import Journal
+from arbkit.execution.journal import Journal, now_ms
 from arbkit.execution.killswitch import KillReport, KillSwitch
 from arbkit.execution.plan import build_plan, sized_for_execution
 from arbkit.execution.reconcile import Reconciler
 from arbkit.execution.risk import TradingState
+from arbkit.promotion.attestation import Attestation, AttestationStore, attest
+from arbkit.promotion.config import PromotionConfig, promotion_config
+from arbkit.promotion.guard import PromotionRefused, check_promotion
+from arbkit.promotion.identity import LOCAL_VENUE, TradingIdentity, trading_identity
+from arbkit.promotion.preflight import check_clocks, credentials_failed, run_preflight
 
 __all__ = ["ReconciliationError", "Trader", "TradingSummary", "start_trader", "trading_arbitrage"]
 
@@ -66,6 +71,13 @@ class Trader:
         self._tasks: list[asyncio.Task[None]] = []
         self._detach: Any = None
         self.errors: list[str] = []
+        self.identity: TradingIdentity | None = None  # config hash and target (start_trader sets them)
+        self.rules = PromotionConfig()
+        self.attestations: AttestationStore | None = None
+        self.attestation: Attestation | None = None  # written when a dry run stops
+        self.promoted_by: Attestation | None = None  # the dry run that allowed this real run
+        self.preflight: list[str] = []
+        self.started_at_ms = 0
 
     # ------------------------------------------------------------------ observing
     @property
@@ -95,6 +107,7 @@ class Trader:
         return await self.kill_switch.trip(reason)
 
     def _start(self) -> None:
+        self.started_at_ms = now_ms()
         self._started_ms = self.journal.executions()[-1].opened_ms + 1 if self.journal.executions() else 0
         self._detach = self.session.scanner.add_listener(self._on_event)
         loop = asyncio.get_running_loop()
@@ -178,10 +191,25 @@ class Trader:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.executor.dry_run and self.attestation is None:
+            self.attest()
         for private in self.privates.values():
             with contextlib.suppress(Exception):
                 await private.close()
         self.journal.close()
+
+    def attest(self) -> Attestation | None:
+        """Write this dry run's attestation (once; ``stop()`` does it): judged against the ``promotion:`` rules."""
+        if self.attestations is None or self.identity is None or not self.executor.dry_run:
+            return None
+        rows = [r for r in self.journal.executions() if r.opened_ms >= self.started_at_ms and r.mode == "dry-run"]
+        ended_by = self.executor.halt_reason or "stopped"
+        self.attestation = attest(
+            self.attestations, rows, self.identity, self.rules, self.started_at_ms, now_ms(), ended_by
+        )
+        level = logging.INFO if self.attestation.passed else logging.WARNING
+        log.log(level, "attestation %s: %s", "passed" if self.attestation.passed else "failed", self.attestation.why)
+        return self.attestation
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -204,31 +232,60 @@ async def start_trader(
     dry_run: bool = False,
     config: ExecutionConfig | None = None,
     target: str | None = None,
+    require_attestation: bool = True,
 ) -> Trader:
-    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities."""
+    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities.
+
+    Real orders (``dry_run=False``) need a passing attestation of the same config and target in ``journal``
+    (``PromotionRefused`` otherwise) and a pre-flight on every venue (``PreflightError``). ``require_attestation=False``
+    skips the attestation on the local venue only (tests, notebooks); it is refused for a live target."""
     from arbkit.exchanges import factory
 
     cfg = config or execution_config(session.config)
-    where = target or (session.venue.origin if session.venue is not None else "live")
+    rules = promotion_config(session.config)
+    identity = trading_identity(session, cfg)
+    if target is not None:
+        identity = msgspec.structs.replace(identity, target=target)
+    if not dry_run and not require_attestation and identity.target != LOCAL_VENUE:
+        raise PromotionRefused(
+            f"require_attestation=False is for the local venue only; {identity.target} needs a passing dry run"
+        )
     privates: dict[str, Any] = {}
     opened: Journal | None = None
     try:
+        opened = Journal(journal, sync=cfg.journal_sync)
+        store = AttestationStore(opened.db)
+        promoted_by = None
+        if not dry_run and require_attestation:
+            promoted_by = check_promotion(store.all(), identity, rules)
+        clocks = {} if dry_run else await check_clocks(session)
         for name in session.exchanges:
             exchange_cfg = session.config.get_exchange_config(name)
             exchange_cfg.require_credentials()
-            privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
+            try:
+                privates[name] = await factory.get_composite_implementation(exchange_cfg, is_private=True).init()
+            except BaseExchangeError as exc:
+                if dry_run:
+                    raise
+                raise credentials_failed(name, exc) from None
         symbols = list(session.symbols)
         backends = {name: PrivateBackend(p, symbols, cfg.leg_timeout_ms) for name, p in privates.items()}
-        opened = Journal(journal, sync=cfg.journal_sync)
-        executor = Executor(backends, opened, cfg, target=where, dry_run=dry_run)
+        executor = Executor(backends, opened, cfg, target=identity.target, dry_run=dry_run)
+        executor.config_hash = identity.config_hash  # the journal's executions carry the promotion's hash
         assets = {a for s in symbols for a in (str(s.base), str(s.quote))}
         reconciler = Reconciler(executor, assets)
         trader = Trader(session, executor, privates, reconciler)
+        trader.identity, trader.rules, trader.attestations = identity, rules, store
+        trader.promoted_by = promoted_by
         await executor.resume()
         problems = await reconciler.start()
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ReconciliationError(f"reconciliation: {problems[0]}{more}")
+        if not dry_run:
+            trader.preflight = await run_preflight(session, privates, cfg.inventory, clocks)
+            for line in trader.preflight:
+                log.info("pre-flight %s", line)
     except BaseException:
         for private in privates.values():
             with contextlib.suppress(Exception):

@@ -268,12 +268,14 @@ async def connect(
     trading: bool = False,
     journal: str | os.PathLike[str] = "arbkit-journal.sqlite",
     dry_run: bool = False,
+    require_attestation: bool = True,
 ) -> Session:
     """Start a session. ``venue=True`` runs the local venue in-process (the default, offline); ``venue=False``
     uses the config's real URLs; a running ``LocalVenue`` may be passed to share it. ``seed`` and ``update_interval``
     default to the config's ``venue:`` section, else 7 and 0.05 s. ``trading=True`` also
     trades the opportunities (``session.trader``; ``dry_run`` decides, gates and journals to ``journal`` but sends
-    nothing)."""
+    nothing; real orders need a passing dry-run attestation in ``journal``, which ``require_attestation=False``
+    skips on the local venue only)."""
     previous = _SESSIONS.pop(name, None)
     if previous is not None:
         await previous.stop()
@@ -329,7 +331,9 @@ async def connect(
         if trading:
             from arbkit.execution.trader import start_trader
 
-            session.trader = await start_trader(session, journal=journal, dry_run=dry_run)
+            session.trader = await start_trader(
+                session, journal=journal, dry_run=dry_run, require_attestation=require_attestation
+            )
     except BaseException:
         await session.stop()
         raise

@@ -163,9 +163,13 @@ class MatchingEngine:
         """The validate-only path (Binance/MEXC order/test, Kraken validate): the order's checks, nothing placed.
 
         Like the real test endpoints it checks the symbol and the filters, not the balance (funds live in the
-        matching engine, which a test order never reaches).
+        matching engine, which a test order never reaches). An armed reject-next fault refuses it, as it would the
+        next real order.
         """
         self.account(api_key)
+        fault = self.faults.take_reject()
+        if fault is not None:
+            raise VenueError(fault, f"{symbol}: test order refused ({fault}, injected by the venue's fault API)")
         self._validate(self.instrument(symbol), side, type, quantity, price, quote_quantity)
 
     def cancel_all(self, api_key: str, symbol: str | None = None) -> list[VenueOrder]:

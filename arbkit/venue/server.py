@@ -16,6 +16,7 @@ from aiohttp import web
 
 from arbkit.config import ExchangeConfig
 from arbkit.venue.book import BookDelta, BookSnapshot
+from arbkit.venue.clock import clock_middleware
 from arbkit.venue.engine import BalanceEvent, BookChange, EngineEvent, MatchingEngine, OrderEvent
 from arbkit.venue.hub import Hub
 from arbkit.venue.instruments import instruments
@@ -156,7 +157,7 @@ class LocalVenue:
     async def start(self) -> None:
         app = web.Application()
         for name, pump in self._pumps.items():
-            sub = web.Application()
+            sub = web.Application(middlewares=[clock_middleware(lambda ctx=pump.ctx: ctx.clock_skew_ms)])
             sub.add_routes(pump.protocol.routes())
             app.add_subapp(f"/{name}", sub)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -366,6 +367,23 @@ class LocalVenue:
         """The next IOC (or market) order of ``name`` fills only ``fraction`` of what the book would give (rounded
         down to the step); the rest expires as an IOC remainder does."""
         self.engine(name).faults.partial_next(fraction)
+
+    def set_clock_skew(self, name: str, seconds: float) -> None:
+        """The clock of ``name`` runs ``seconds`` ahead (negative: behind): its server time and its request timestamp
+        checks (recvWindow, Timestamp, deadline) use it, as an exchange whose clock is off would (0 = none)."""
+        self.context(name).clock_skew_ms = round(seconds * 1000)
+
+    def revoke_key(self, name: str, revoked: bool = True) -> None:
+        """The test api key of ``name`` is revoked (``False``: restored): the exchange answers every signed call with
+        its invalid-key error, as it does for a deleted key."""
+        self.context(name).key_revoked = revoked
+
+    def set_balance(self, name: str, asset: str, free: float) -> None:
+        """Set the free balance of ``asset`` in the test account of ``name`` (pushed as a balance event)."""
+        engine = self.engine(name)
+        account = engine.account(self.context(name).api_key)
+        account.move(asset, free=free - account.balance(asset).free)
+        engine._emit_balances(account)
 
     def clear_order_faults(self, name: str) -> None:
         """Disarm every execution fault of ``name`` (latency back to 0)."""

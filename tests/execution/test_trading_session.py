@@ -25,7 +25,13 @@ async def test_session_trades_and_journal_matches_the_venue(tmp_path):
         before = {n: totals(venue, n) for n in NAMES}
         config = ArbkitConfig(exchanges={n: venue.exchange_config(n) for n in NAMES})
         session = await connect(
-            config, venue=venue, symbols=["BTC/USDT"], name="test-trading", trading=True, journal=tmp_path / "j.sqlite"
+            config,
+            venue=venue,
+            symbols=["BTC/USDT"],
+            name="test-trading",
+            trading=True,
+            journal=tmp_path / "j.sqlite",
+            require_attestation=False,  # the local venue: no dry run needed first (tests/execution/test_promotion_*)
         )
         try:
             trader = session.trader

@@ -52,6 +52,8 @@ class ExchangeContext:
         self.hub = hub
         self.api_key = api_key
         self.secret = secret
+        self.clock_skew_ms = 0  # the exchange's clock is off by this much (LocalVenue.set_clock_skew)
+        self.key_revoked = False  # the test key was revoked (LocalVenue.revoke_key): signed calls are refused
 
     def book(self, symbol: str) -> VenueBook:
         """The live venue book of a unified symbol; VenueError(UNKNOWN_SYMBOL) if not listed."""
@@ -66,7 +68,7 @@ class ExchangeContext:
 
     def secret_for(self, api_key: str | None) -> str | None:
         """The secret of a known api key, or None (the protocol answers with its auth error)."""
-        return self.secret if api_key == self.api_key else None
+        return self.secret if api_key == self.api_key and not self.key_revoked else None
 
 
 def make_credentials(name: str) -> tuple[str, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+
+from arbkit.venue.clock import venue_time
 
 __all__ = ["MAX_CLOCK_SKEW_S", "is_fresh", "rest_signature", "ws_signature"]
 
@@ -27,6 +28,6 @@ def ws_signature(secret: str, channel: str, event: str, ts: int | str) -> str:
 def is_fresh(ts: str | int | float | None) -> bool:
     """Whether a request timestamp (seconds) is within Gate's clock skew of now."""
     try:
-        return abs(time.time() - float(ts)) <= MAX_CLOCK_SKEW_S  # type: ignore[arg-type]
+        return abs(venue_time() - float(ts)) <= MAX_CLOCK_SKEW_S  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from arbkit.structs import OrderType, Side, TimeInForce
 from arbkit.venue.cancel_timers import CancelTimers
+from arbkit.venue.clock import venue_ms
 from arbkit.venue.engine import VenueError, VenueOrder
 from arbkit.venue.protocols import ExchangeContext
 from arbkit.venue.protocols.gateio_auth import is_fresh, rest_signature
@@ -95,7 +96,7 @@ class GatePublicRest:
         return web.json_response([self.p.trade(inst, t) for t in reversed(tape)])
 
     async def server_time(self, request: web.Request) -> web.Response:
-        return web.json_response({"server_time": int(time.time() * 1000)})
+        return web.json_response({"server_time": venue_ms()})
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
+from arbkit.venue.clock import venue_ms
 from arbkit.venue.engine import VenueError
 from arbkit.venue.instruments import Instrument
 
@@ -52,8 +52,8 @@ class Reject(Exception):
 
 
 def ms() -> int:
-    """Now, in epoch milliseconds."""
-    return int(time.time() * 1000)
+    """Now on the serving exchange's clock, in epoch milliseconds."""
+    return venue_ms()
 
 
 def fmt(value: float | None, decimals: int = 8) -> str:

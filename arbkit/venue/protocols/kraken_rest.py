@@ -15,6 +15,7 @@ from aiohttp import web
 
 from arbkit.structs import OrderType, Side, TimeInForce
 from arbkit.venue.cancel_timers import CancelTimers
+from arbkit.venue.clock import venue_time
 from arbkit.venue.engine import ErrorKind, Fill, VenueError, VenueOrder
 from arbkit.venue.instruments import Instrument
 from arbkit.venue.protocols import ExchangeContext
@@ -172,7 +173,7 @@ class KrakenPublicRest:
         return {pair_ids(inst)[0]: rows, "last": last}
 
     def server_time(self, params: dict[str, str]) -> dict[str, Any]:
-        now = time.time()
+        now = venue_time()
         return {"unixtime": int(now), "rfc1123": time.strftime("%a, %d %b %y %H:%M:%S +0000", time.gmtime(now))}
 
     def status(self, params: dict[str, str]) -> dict[str, Any]:
@@ -399,7 +400,7 @@ def _check_deadline(raw: str | None) -> None:
         deadline = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
     except ValueError:
         raise KrakenError("EGeneral:Invalid arguments:deadline") from None
-    now = time.time()
+    now = venue_time()
     if deadline > now + MAX_DEADLINE_S:
         raise KrakenError("EGeneral:Invalid arguments:deadline")
     if now > deadline:
