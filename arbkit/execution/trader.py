@@ -129,7 +129,8 @@ class Trader:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._pending and self.state is TradingState.ACTIVE and self._detach is not None:
+            # REDUCING still offers each opportunity to the gate, which lets only rebalancing ones through
+            while self._pending and self.state is not TradingState.HALTED and self._detach is not None:
                 key = max(self._pending, key=lambda k: self._pending[k].profit_quote)
                 opportunity = self._pending.pop(key)
                 try:

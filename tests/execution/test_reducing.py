@@ -3,13 +3,18 @@ stream flapping), left when none holds, and allowing only executions that rebala
 
 from __future__ import annotations
 
+import asyncio
+
+from arbkit.config import ArbkitConfig
 from arbkit.execution.config import parse_execution_config
 from arbkit.execution.killswitch import KillSwitch
 from arbkit.execution.machine import ExecState, LegOutcome
 from arbkit.execution.reducing import rebalances, reducing_reasons
 from arbkit.execution.risk import RiskReason, TradingState, check
+from arbkit.runtime.session import connect
 from arbkit.structs import AssetBalance
-from tests.execution.desk import BUY, desk
+from arbkit.venue import LocalVenue
+from tests.execution.desk import BUY, SELL, desk
 from tests.execution.helpers import inputs, plan
 from tests.helpers import wait_for
 
@@ -88,3 +93,41 @@ async def test_stream_drops_enter_reducing_and_it_is_left_when_they_age_out(tmp_
             assert not switch.reports  # REDUCING, not the kill switch: the stream was not down past its timeout
         finally:
             await switch.stop()
+
+
+async def test_a_trading_session_in_reducing_trades_only_what_rebalances(tmp_path):
+    """``connect(trading=True)``, then binance holding too little BTC: a dislocation that would sell BTC there is
+    refused (trading_reducing); one that buys it there is traded, and the band restored takes trading back to
+    ACTIVE. (Reconciliation is off: the balance set on the venue stands for a transfer out.)"""
+    names = [BUY, SELL]
+    async with LocalVenue(exchanges=names, seed=5, update_interval=0.05) as venue:
+        # the account holds 2 BTC: inside the band at start (pre-flight checks it), then a transfer out breaches it
+        execution = {"inventory": {BUY: {"BTC": {"min": 1.99}}}, "cooldown_ms": 0, "reconcile_interval_s": 0}
+        config = ArbkitConfig(exchanges={n: venue.exchange_config(n) for n in names}, sections={"execution": execution})
+        session = await connect(config, venue=venue, symbols=["BTC/USDT"], name="test-reducing", trading=True,
+                                journal=tmp_path / "j.sqlite", require_attestation=False)  # fmt: skip
+        try:
+            trader = session.trader
+            assert trader.executor.review() is TradingState.ACTIVE
+            venue.set_balance(BUY, "BTC", 1.9895)
+            await wait_for(lambda: trader.executor.review() is TradingState.REDUCING)
+            # the pushed event carries BTC alone and the composite's live view keeps only what the last event
+            # carried (an exchanges-layer shortcoming): a REST refresh restores every asset before trading on
+            await trader.privates[BUY].refresh_balances()
+            for _ in range(20):  # binance 40 bps rich: sell there, buy on mexc: takes binance BTC further down
+                if trader.executor.refusals[RiskReason.TRADING_REDUCING]:
+                    break
+                venue.inject_dislocation(BUY, "BTC/USDT", 40.0, 0.5)
+                await asyncio.sleep(0.5)
+            assert trader.executor.refusals[RiskReason.TRADING_REDUCING] >= 1 and not trader.journal.executions()
+            for _ in range(20):  # binance 40 bps cheap: buy there: rebalances
+                if trader.journal.executions():
+                    break
+                venue.inject_dislocation(BUY, "BTC/USDT", -40.0, 0.5)
+                await asyncio.sleep(0.5)
+            await wait_for(lambda: trader.journal.executions() and not trader.journal.executions(open_only=True))
+            first = trader.journal.executions()[0]
+            assert first.buy_exchange == BUY and first.state == "hedged"
+            await wait_for(lambda: trader.executor.review() is TradingState.ACTIVE)
+        finally:
+            await session.stop()
