@@ -145,17 +145,18 @@ class Executor:
     # ------------------------------------------------------------------ gate
     def gate(self, plan: ExecutionPlan, market: MarketContext, at_ms: int | None = None) -> RiskDecision:
         at = now_ms() if at_ms is None else at_ms
+        venues = {plan.buy_exchange, plan.sell_exchange} & self.backends.keys()
         inputs = RiskInputs(
             state=self.state,
             now_ms=at,
             buy_info=market.buy_info,
             sell_info=market.sell_info,
-            balances={name: b.balances() for name, b in self.backends.items()},
+            balances={name: self.backends[name].balances() for name in venues},  # every check reads only these
             reserved=self._reserved,
             exposure=self.exposure,
             mids=market.mids,
             health=market.health,
-            tokens={name: bucket.available(at) for name, bucket in self.buckets.items()},
+            tokens={name: self.buckets[name].available(at) for name in venues},
             daily_pnl=self.daily_pnl(),
             stuck_assets=frozenset(self.stuck_assets),
             last_execution_ms=self._last,
