@@ -27,8 +27,8 @@ def render(session: Any, elapsed: float, args: argparse.Namespace) -> Group:
         f" | {where} | {mode} | {elapsed:5.1f}s | P&L {s.pnl_quote:+.6g} | Ctrl-C halts",
     )
     parts: list[Any] = [header]
-    if s.halt_reason:
-        parts.append(Text(f"halted: {s.halt_reason}", style="red"))
+    if s.halt_reason:  # why HALTED, or which triggers hold while REDUCING
+        parts.append(Text(f"{s.state}: {s.halt_reason}", style="red" if s.state == "halted" else "yellow"))
     parts += [_open_table(trader), _recent_table(trader), _exposure_table(trader), _venues_table(session)]
     if s.refusals:
         parts.append(Text("refused: " + ", ".join(f"{k} {v}" for k, v in sorted(s.refusals.items())), style="dim"))

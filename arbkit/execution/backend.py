@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import msgspec
 
 from arbkit.errors import NotSupportedError, OrderNotFoundError
+from arbkit.execution.wire import hold_at_wire
 from arbkit.structs import AssetBalance, Order, Side, Symbol, TimeInForce
 
 __all__ = ["LegFill", "OrderBackend", "PrivateBackend", "client_order_id"]
@@ -86,6 +87,7 @@ class PrivateBackend:
         # the exchange's staleness guard (Binance recvWindow, Kraken deadline) for each leg, where it has one
         self.valid_for_ms = None if valid_for_ms is None else max(1, min(int(valid_for_ms), 60_000))
         self._guard = hasattr(private, "place_limit_order_within") and self.valid_for_ms is not None
+        hold_at_wire(getattr(getattr(getattr(private, "rest", None), "ccxt", None), "client", None))
 
     async def place_ioc(
         self, symbol: Symbol, side: Side, quantity: float, price: float, client_id: str, guarded: bool = True

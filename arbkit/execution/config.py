@@ -49,6 +49,16 @@ class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     - reconcile_interval_s (30.0): seconds between reconciliations of journal and venues (0 = start only).
     - dead_man_seconds (60): countdown armed on exchanges with a dead-man switch when the kill switch trips.
     - inventory ({}): bands per venue and asset, ``{venue: {asset: {min: .., max: ..}}}``.
+    - journal_sync ("normal"): SQLite ``synchronous`` of the WAL journal. ``normal`` survives a killed process
+      (every commit is in the WAL file before the call returns) but an OS crash or power cut can lose the last
+      commits; ``full`` fsyncs every commit (survives both, ~10x slower per transition). See docs/execution.md.
+    - size_to_cap (true): the scanner sizes opportunities within ``max_notional_per_leg`` (its pairs' caps are
+      lowered to fit), so plans are the evaluator's size; false: it sizes freely and larger plans are refused.
+    - reducing_loss_share (0.5): a realised daily loss past this share of ``daily_loss_limit`` enters REDUCING.
+    - stream_flaps (3): this many private-stream drops on one venue within ``stream_flap_window_s`` enter
+      REDUCING (0: never).
+    - stream_flap_window_s (60.0): the window over which stream drops are counted, and how long a venue must stay
+      up before REDUCING is left.
     """
 
     max_notional_per_leg: float = 1000.0
@@ -66,6 +76,11 @@ class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     reconcile_interval_s: float = 30.0
     dead_man_seconds: int = 60
     inventory: dict[str, dict[str, InventoryBand]] = msgspec.field(default_factory=dict)
+    journal_sync: str = "normal"
+    size_to_cap: bool = True
+    reducing_loss_share: float = 0.5
+    stream_flaps: int = 3
+    stream_flap_window_s: float = 60.0
 
     def exposure_limit(self, asset: str) -> float:
         """The net exposure limit (quote) for ``asset``."""
@@ -97,9 +112,14 @@ _RANGES: dict[str, tuple[str, float, float]] = {
     "private_stream_timeout_ms": ("int", 100, 600_000),
     "reconcile_interval_s": ("float", 0.0, 86_400.0),
     "dead_man_seconds": ("int", 5, 86_400),
+    "reducing_loss_share": ("float", 0.01, 1.0),
+    "stream_flaps": ("int", 0, 1000),
+    "stream_flap_window_s": ("float", 1.0, 86_400.0),
 }
+_CHOICES: dict[str, tuple[str, ...]] = {"journal_sync": ("normal", "full")}
+_FLAGS = ("size_to_cap",)
 _PER_KEY = {"max_net_exposure": (0.0, 1e12), "max_orders_per_second": (0.01, 10_000.0)}
-_KNOWN = (*_RANGES, *_PER_KEY, "inventory")
+_KNOWN = (*_RANGES, *_PER_KEY, *_CHOICES, *_FLAGS, "inventory")
 
 
 def execution_config(config: ArbkitConfig | None) -> ExecutionConfig:
@@ -120,6 +140,16 @@ def parse_execution_config(raw: Any, config: ArbkitConfig | None = None) -> Exec
     for key, (kind, low, high) in _RANGES.items():
         if key in raw:
             values[key] = _ranged(raw[key], f"{ROOT}.{key}", kind, low, high)
+    for key, choices in _CHOICES.items():
+        if key in raw:
+            if raw[key] not in choices:
+                raise ConfigurationError(f"{ROOT}.{key}: expected one of {', '.join(choices)}, got {raw[key]!r}")
+            values[key] = raw[key]
+    for key in _FLAGS:
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise ConfigurationError(f"{ROOT}.{key}: expected true or false, got {raw[key]!r}")
+            values[key] = raw[key]
     venues = None if config is None else set(config.exchanges)
     if "max_net_exposure" in raw:
         values["max_net_exposure"] = _per_key(raw["max_net_exposure"], "max_net_exposure", None, asset=True)

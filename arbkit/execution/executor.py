@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 
 import msgspec
@@ -22,16 +23,19 @@ from arbkit.execution.accounting import bought_sold, realised_pnl
 from arbkit.execution.backend import OrderBackend, client_order_id
 from arbkit.execution.config import ExecutionConfig
 from arbkit.execution.journal import Journal, OrderRow, now_ms
-from arbkit.execution.legs import LegResult, recover_order, send_leg
+from arbkit.execution.legs import LegResult, dispatch, recover_order, send_leg
 from arbkit.execution.machine import ActionKind, ExecState, LegOutcome, Position, decide, outcome_of
 from arbkit.execution.plan import ExecutionPlan, collar_price
+from arbkit.execution.reducing import reducing_reasons
 from arbkit.execution.risk import RiskDecision, RiskInputs, RiskReason, TokenBucket, TradingState, check
-from arbkit.structs import BookHealth, Side, SymbolInfo
+from arbkit.execution.wire import legs_together
+from arbkit.structs import BookHealth, Order, Side, SymbolInfo
 
 __all__ = ["ExecutionReport", "Executor", "MarketContext"]
 
 log = logging.getLogger(__name__)
 Alarm = Callable[[str, str], Awaitable[None] | None]
+CHECKPOINT_EVERY = 200  # journal commits between two checkpoints run in a thread after an execution closes
 
 
 class MarketContext(msgspec.Struct, frozen=True):
@@ -93,6 +97,8 @@ class Executor:
         self._day_pnl = 0.0
         self.lock = asyncio.Lock()  # one execution at a time; reconciliation runs between executions
         self._run = _base36(start)
+        self._checkpointing = False
+        self.stream_drops: dict[str, deque[float]] = {}  # venue -> monotonic times its private stream dropped
 
     # ------------------------------------------------------------------ state
     def set_state(self, state: TradingState, reason: str) -> None:
@@ -100,6 +106,27 @@ class Executor:
             self.state = state
             self.halt_reason = reason if state is not TradingState.ACTIVE else ""
             self.journal.event("state", f"{state}: {reason}")
+
+    def note_stream_drop(self, venue: str, at_s: float | None = None) -> None:
+        """A private stream went down (the kill switch's watcher says so); counted for REDUCING."""
+        drops = self.stream_drops.setdefault(venue, deque(maxlen=1000))
+        drops.append(time.monotonic() if at_s is None else at_s)
+        self.review()
+
+    def review(self, now_s: float | None = None) -> TradingState:
+        """Enter REDUCING from ACTIVE while a trigger holds, back to ACTIVE once none does (HALTED stays)."""
+        if self.state is TradingState.HALTED:
+            return self.state
+        balances = {name: b.balances() for name, b in self.backends.items()}
+        now = time.monotonic() if now_s is None else now_s
+        reasons = reducing_reasons(balances, self.daily_pnl(), self.stream_drops, now, self.config)
+        if reasons and self.state is TradingState.ACTIVE:
+            self.set_state(TradingState.REDUCING, "; ".join(reasons))
+        elif not reasons and self.state is TradingState.REDUCING:
+            self.set_state(TradingState.ACTIVE, "reducing triggers cleared")
+        elif reasons:
+            self.halt_reason = "; ".join(reasons)
+        return self.state
 
     @property
     def exposure(self) -> dict[str, float]:
@@ -120,17 +147,18 @@ class Executor:
     # ------------------------------------------------------------------ gate
     def gate(self, plan: ExecutionPlan, market: MarketContext, at_ms: int | None = None) -> RiskDecision:
         at = now_ms() if at_ms is None else at_ms
+        venues = {plan.buy_exchange, plan.sell_exchange} & self.backends.keys()
         inputs = RiskInputs(
             state=self.state,
             now_ms=at,
             buy_info=market.buy_info,
             sell_info=market.sell_info,
-            balances={name: b.balances() for name, b in self.backends.items()},
+            balances={name: self.backends[name].balances() for name in venues},  # every check reads only these
             reserved=self._reserved,
             exposure=self.exposure,
             mids=market.mids,
             health=market.health,
-            tokens={name: bucket.available(at) for name, bucket in self.buckets.items()},
+            tokens={name: self.buckets[name].available(at) for name in venues},
             daily_pnl=self.daily_pnl(),
             stuck_assets=frozenset(self.stuck_assets),
             last_execution_ms=self._last,
@@ -144,6 +172,8 @@ class Executor:
             return await self._execute(plan, market)
 
     async def _execute(self, plan: ExecutionPlan, market: MarketContext) -> ExecutionReport:
+        if self.config.inventory or self.state is TradingState.REDUCING:  # bands move with every fill
+            self.review()
         at = now_ms()
         decision = self.gate(plan, market, at)
         if not decision.allowed:
@@ -163,20 +193,28 @@ class Executor:
             eid, plan, config_hash=self.config_hash, target=self.target, mode=mode, at_ms=at, reserved=reserved,
             orders=rows, submitted="both legs on the wire",
         )  # fmt: skip
-        try:
+        try:  # both legs' tasks start back to back in the next loop iteration, ahead of anything queued later
+            with legs_together(2):  # each leg waits, signed, for the other: both are written back to back
+                placing = [dispatch(self.backends[r.exchange], r, plan.symbol) for r in rows]
             buy, sell = await asyncio.gather(
-                self._send(plan.buy_exchange, rows[0], plan, plan.buy_fee),
-                self._send(plan.sell_exchange, rows[1], plan, plan.sell_fee),
+                self._send(plan.buy_exchange, rows[0], plan, plan.buy_fee, placing=placing[0]),
+                self._send(plan.sell_exchange, rows[1], plan, plan.sell_fee, placing=placing[1]),
             )
         finally:
             self._release(eid)
         return await self._settle(eid, plan, buy.outcome, sell.outcome)
 
     async def _send(
-        self, venue: str, row: OrderRow, plan: ExecutionPlan, fee: float, guarded: bool = True
+        self,
+        venue: str,
+        row: OrderRow,
+        plan: ExecutionPlan,
+        fee: float,
+        guarded: bool = True,
+        placing: asyncio.Task[Order] | None = None,
     ) -> LegResult:
         timeout = self.config.leg_timeout_ms / 1000.0
-        return await send_leg(self.backends[venue], self.journal, row, plan.symbol, timeout, fee, guarded)
+        return await send_leg(self.backends[venue], self.journal, row, plan.symbol, timeout, fee, guarded, placing)
 
     async def _settle(self, eid: str, plan: ExecutionPlan, buy: LegOutcome, sell: LegOutcome) -> ExecutionReport:
         """WORKING -> the policy loop: hedge attempts (each journaled before it is sent) until a terminal state."""
@@ -226,14 +264,30 @@ class Executor:
             self._net.pop(eid, None)
         report = ExecutionReport(eid, state, reason, pnl, bought, sold)
         self.reports.append(report)
+        if pnl < 0:
+            self.review()  # a loss past reducing_loss_share of the limit enters REDUCING
+        if self.journal.uncheckpointed >= CHECKPOINT_EVERY and not self._checkpointing:
+            self.journal.uncheckpointed = 0  # the WAL into the database file, in a thread, off the hot path
+            self._checkpointing = True
+            task = asyncio.get_running_loop().create_task(self._checkpoint())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         log.info("execution %s %s: %s (pnl %.6g)", eid, state, reason, pnl)
         daily = self.daily_pnl()
-        if daily < 0 and daily <= -self.config.daily_loss_limit and self.state is TradingState.ACTIVE:
+        if daily < 0 and daily <= -self.config.daily_loss_limit and self.state is not TradingState.HALTED:
             reason = f"daily P&L {daily:.6g} reached daily_loss_limit {self.config.daily_loss_limit:g}"
             task = asyncio.get_running_loop().create_task(self.raise_alarm("daily_loss", reason))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return report
+
+    async def _checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self.journal.checkpoint)
+        except Exception as exc:  # the inline fallback still bounds the WAL; say why this one failed
+            log.warning("journal checkpoint failed: %s", exc)
+        finally:
+            self._checkpointing = False
 
     async def raise_alarm(self, kind: str, reason: str) -> None:
         """Tell every registered alarm (the kill switch) that ``kind`` happened."""

@@ -3,11 +3,12 @@
 Tables (documented in docs/execution.md): ``executions``, ``orders``, ``transitions``, ``fills``, ``events`` and
 ``meta``. Each write is its own committed transaction, so a process killed at any point leaves a journal from which
 ``Executor.resume()`` finishes what was in flight. WAL with ``synchronous=NORMAL`` survives a killed process (not a
-power cut); pass ``durable=True`` for ``synchronous=FULL``.
+power cut); ``sync="full"`` (config ``execution.journal_sync: full``) fsyncs every commit.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from typing import Any
@@ -22,6 +23,7 @@ from arbkit.structs import Symbol
 __all__ = ["EventRow", "ExecutionRow", "FillRow", "Journal", "OrderRow", "TransitionRow", "now_ms"]
 
 SCHEMA_VERSION = 1
+CHECKPOINT_FALLBACK = 2000  # commits after which a commit checkpoints inline (the executor does it sooner, aside)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -168,11 +170,21 @@ class EventRow(msgspec.Struct, frozen=True):
 class Journal:
     """The journal file. One writer (the executor); readers may open the same file at any time."""
 
-    def __init__(self, path: str | os.PathLike[str], durable: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], durable: bool = False, sync: str | None = None) -> None:
+        """``sync``: "normal" (default; survives a killed process) or "full" (also an OS crash or power cut);
+        ``durable=True`` is "full" (``execution.journal_sync``)."""
         self.path = os.fspath(path)
+        level = (sync or ("full" if durable else "normal")).upper()
+        if level not in ("NORMAL", "FULL"):
+            raise ValueError(f"journal {self.path}: sync must be 'normal' or 'full', got {sync!r}")
+        self.sync = level.lower()
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._db.execute(f"PRAGMA synchronous={level}")
+        # no checkpoint (and its fsync) inside a commit on the hot path: the executor runs ``checkpoint`` in a
+        # thread between executions; ``_Transaction`` checkpoints inline only past CHECKPOINT_FALLBACK commits
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self.uncheckpointed = 0  # commits since the last checkpoint
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         self._cursor: dict[str, tuple[ExecState, int]] = {}  # execution -> (state, next seq), saves two SELECTs
@@ -195,28 +207,36 @@ class Journal:
         """Record a new execution in PLANNED (with its first transition) in one transaction; with ``reserved`` (a
         reason) it moves on to RESERVED, and with ``orders`` on to SUBMITTED with both legs' rows, all in the same
         transaction: one commit before the legs go on the wire."""
-        with self._tx():
+        chain = [(ExecState.PLANNED, "gate passed")]
+        if reserved is not None:
+            chain.append((ExecState.RESERVED, reserved))
+        if orders:
+            chain.append((ExecState.SUBMITTED, submitted))
+        for (before, _), (after, _) in itertools.pairwise(chain):
+            transition(before, after)  # checked against the machine before anything is written
+        state, reason = chain[-1]
+        with self._tx():  # one INSERT per table: the fewest statements in the commit before the wire
             self._db.execute(
                 "INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     execution_id, config_hash, target, mode, plan.pair_id, str(plan.symbol), plan.buy_exchange,
                     plan.sell_exchange, plan.quantity, plan.buy_price, plan.sell_price, plan.buy_vwap,
                     plan.sell_vwap, plan.expected_profit, plan.buy_fee, plan.sell_fee, plan.buy_tick,
-                    plan.sell_tick, plan.step, ExecState.PLANNED.value, "", None,
+                    plan.sell_tick, plan.step, state.value, reason if len(chain) > 1 else "", None,
                     plan.opportunity_ms, at_ms, None,
                 ),
             )  # fmt: skip
-            self._db.execute(
+            self._db.executemany(
                 "INSERT INTO transitions VALUES (?,?,?,?,?,?)",
-                (execution_id, 0, None, ExecState.PLANNED.value, "gate passed", at_ms),
+                [
+                    (execution_id, seq, chain[seq - 1][0].value if seq else None, to.value, why, at_ms)
+                    for seq, (to, why) in enumerate(chain)
+                ],
             )
-            self._pending_cursor[execution_id] = (ExecState.PLANNED, 1)
-            if reserved is not None:
-                self._transition(execution_id, ExecState.RESERVED, reserved, at_ms, None)
-            for row in orders or []:
-                self._db.execute("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tuple(_values(row)))
             if orders:
-                self._transition(execution_id, ExecState.SUBMITTED, submitted, at_ms, None)
+                values = [tuple(_values(r)) for r in orders]
+                self._db.executemany("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+            self._pending_cursor[execution_id] = (state, len(chain))
 
     def transition(
         self,
@@ -353,6 +373,17 @@ class Journal:
     def _tx(self) -> _Transaction:
         return _Transaction(self)
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file (PASSIVE: never waits for or blocks the writer), on a connection of
+        its own so it can run in a thread while the executor keeps writing."""
+        if self.path == ":memory:":
+            return
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            db.close()
+
     @property
     def db(self) -> sqlite3.Connection:
         """The SQLite connection, for tables another layer keeps in the same file (promotion's attestations)."""
@@ -380,6 +411,10 @@ class _Transaction:
         self._db.execute("ROLLBACK" if kind is not None else "COMMIT")
         if kind is None:
             self._journal._cursor.update(self._journal._pending_cursor)
+            self._journal.uncheckpointed += 1
+            if self._journal.uncheckpointed >= CHECKPOINT_FALLBACK:  # nobody checkpoints: keep the WAL bounded
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self._journal.uncheckpointed = 0
         self._journal._pending_cursor = {}
 
 

@@ -132,11 +132,14 @@ class KillSwitch:
         down_since: dict[str, float] = {}
         while True:
             await asyncio.sleep(poll_s)
-            now = asyncio.get_running_loop().time()
+            now = asyncio.get_running_loop().time()  # the loop's clock: monotonic live, recorded time in a replay
+            self.executor.review(now)  # drops age out of their window; bands and loss change with balances
             for name, backend in self.executor.backends.items():
                 if backend.stream_up:
                     down_since.pop(name, None)
                     continue
+                if name not in down_since:  # up -> down: one drop, counted for REDUCING (stream flapping)
+                    self.executor.note_stream_drop(name, now)
                 since = down_since.setdefault(name, now)
                 if now - since > limit and not self.tripped:
                     await self.trip(f"{name} private stream down for more than {limit:g} s")

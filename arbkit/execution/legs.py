@@ -25,9 +25,10 @@ from arbkit.errors import (
 from arbkit.execution.backend import OrderBackend
 from arbkit.execution.journal import Journal, OrderRow, now_ms
 from arbkit.execution.machine import LegOutcome, outcome_of
+from arbkit.execution.wire import released
 from arbkit.structs import Order, Side, Symbol
 
-__all__ = ["LOOKUPS", "LegResult", "fee_in_quote", "recover_order", "send_leg"]
+__all__ = ["LOOKUPS", "LegResult", "dispatch", "fee_in_quote", "recover_order", "send_leg"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,13 @@ def fee_in_quote(order: Order, taker_fee: float) -> float:
     return order.filled * price * taker_fee
 
 
+def dispatch(backend: OrderBackend, row: OrderRow, symbol: Symbol, guarded: bool = True) -> asyncio.Task[Order]:
+    """Start sending the journaled order ``row`` now, as its own task: the executor starts both legs' tasks one
+    after the other so they run back to back in the next loop iteration, before anything else queued."""
+    coro = backend.place_ioc(symbol, Side(row.side), row.quantity, row.price, row.client_order_id, guarded=guarded)
+    return asyncio.get_running_loop().create_task(released(coro), name=f"leg-{row.client_order_id}")
+
+
 async def send_leg(
     backend: OrderBackend,
     journal: Journal,
@@ -66,14 +74,15 @@ async def send_leg(
     timeout_s: float,
     taker_fee: float,
     guarded: bool = True,
+    placing: asyncio.Task[Order] | None = None,
 ) -> LegResult:
-    """Send the journaled order ``row`` as an IOC and bring it to a final, journaled state. ``guarded``: with the
-    exchange's staleness guard (the two legs; a hedge reduces exposure, so a late one is still wanted)."""
-    side = Side(row.side)
+    """Send the journaled order ``row`` as an IOC (or follow ``placing``, its ``dispatch`` task) and bring it to a
+    final, journaled state. ``guarded``: with the exchange's staleness guard (the two legs; a hedge reduces
+    exposure, so a late one is still wanted)."""
+    if placing is None:
+        placing = dispatch(backend, row, symbol, guarded)
     try:
-        order = await asyncio.wait_for(
-            backend.place_ioc(symbol, side, row.quantity, row.price, row.client_order_id, guarded=guarded), timeout_s
-        )
+        order = await asyncio.wait_for(placing, timeout_s)  # a task: waited on as is, cancelled at the timeout
     except DEFINITE as exc:
         final = journal.update_order(row.client_order_id, status="rejected", error=_line(exc), updated_ms=now_ms())
         return LegResult(final, LegOutcome.REJECTED)

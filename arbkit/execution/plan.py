@@ -1,7 +1,9 @@
 """What one execution intends: both legs' quantity and IOC limit prices, built from an evaluator Opportunity.
 
 API: ``worst_prices(opportunity, asks, bids)`` (the deepest level each leg touches; swap for the evaluator's own
-fields once it carries them), ``build_plan(opportunity, asks, bids, buy_info, sell_info, max_slippage_bps)``,
+fields once it carries them), ``build_plan(opportunity, asks, bids, buy_info, sell_info, max_slippage_bps)`` (the
+evaluator's size, never changed), ``sized_for_execution(arbitrage, max_notional_per_leg, max_slippage_bps)`` (the
+scanner's pairs capped so it sizes within what execution may send),
 ``collar_price(side, reference, bps, tick)``: a limit price ``bps`` beyond ``reference`` on the tick grid.
 """
 
@@ -12,10 +14,19 @@ from decimal import Decimal
 
 import msgspec
 
+from arbkit.arbitrage.config import ArbitrageConfig
 from arbkit.arbitrage.evaluate import Opportunity, common_step
 from arbkit.structs import Level, Side, Symbol, SymbolInfo
 
-__all__ = ["ExecutionPlan", "build_plan", "collar_price", "round_to_tick", "worst_prices"]
+__all__ = [
+    "ExecutionPlan",
+    "build_plan",
+    "collar_price",
+    "evaluator_cap",
+    "round_to_tick",
+    "sized_for_execution",
+    "worst_prices",
+]
 
 
 class ExecutionPlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,11 +68,10 @@ def worst_prices(
     the opportunity's). At the evaluator's own size its ``buy_worst_price`` / ``sell_worst_price`` win when it
     carries them; otherwise the levels are walked."""
     qty = opportunity.quantity if quantity is None else quantity
-    buy = sell = None
+    buy = sell = 0.0  # 0.0: an opportunity built without them (older recordings, hand-made ones)
     if qty == opportunity.quantity:
-        buy = getattr(opportunity, "buy_worst_price", None)
-        sell = getattr(opportunity, "sell_worst_price", None)
-    return (_touched(asks, qty) if buy is None else float(buy)), (_touched(bids, qty) if sell is None else float(sell))
+        buy, sell = opportunity.buy_worst_price, opportunity.sell_worst_price
+    return (float(buy) if buy > 0 else _touched(asks, qty)), (float(sell) if sell > 0 else _touched(bids, qty))
 
 
 def _touched(levels: list[Level], quantity: float) -> float:
@@ -102,27 +112,11 @@ def build_plan(
     buy_info: SymbolInfo,
     sell_info: SymbolInfo,
     max_slippage_bps: float,
-    max_notional: float | None = None,
 ) -> ExecutionPlan:
-    """IOC limits at the worst price touched, widened by ``max_slippage_bps`` and kept on each venue's tick grid.
-    The quantity is the evaluator's, capped (on the common step) so each leg's limit notional stays within
-    ``max_notional``: by the evaluator's concavity a smaller size is still profitable."""
+    """The evaluator's size as it is (never resized here: a plan the risk gate finds too large is refused with
+    the reason), with IOC limits at the worst price touched, widened by ``max_slippage_bps`` on each tick grid."""
     step = common_step(buy_info.step_size, sell_info.step_size)
-    quantity = opportunity.quantity
-    if max_notional is not None:
-        for _ in range(3):  # the cap moves the worst price, which moves the cap: settles in a step or two
-            buy_worst, sell_worst = worst_prices(opportunity, asks, bids, quantity)
-            limit = collar_price(Side.BUY, buy_worst, max_slippage_bps, buy_info.tick_size)
-            top = max(limit, buy_worst, bids[0][0])  # the highest price either leg's notional is counted at
-            if quantity * top <= max_notional:
-                break
-            quantity = _floor(max_notional / top, step)
-    buy_worst, sell_worst = worst_prices(opportunity, asks, bids, quantity)
-    buy_vwap, sell_vwap = opportunity.buy_vwap, opportunity.sell_vwap
-    profit = opportunity.profit_quote
-    if quantity != opportunity.quantity:  # capped: the plan's own VWAPs and profit at its size
-        buy_vwap, sell_vwap = _vwap(asks, quantity), _vwap(bids, quantity)
-        profit = quantity * (sell_vwap * (1.0 - opportunity.sell_fee) - buy_vwap * (1.0 + opportunity.buy_fee))
+    buy_worst, sell_worst = worst_prices(opportunity, asks, bids)
     buy_price = max(collar_price(Side.BUY, buy_worst, max_slippage_bps, buy_info.tick_size), buy_worst)
     sell_price = min(collar_price(Side.SELL, sell_worst, max_slippage_bps, sell_info.tick_size), sell_worst)
     return ExecutionPlan(
@@ -130,16 +124,16 @@ def build_plan(
         symbol=opportunity.symbol,
         buy_exchange=opportunity.buy_exchange,
         sell_exchange=opportunity.sell_exchange,
-        quantity=quantity,
+        quantity=opportunity.quantity,
         buy_price=buy_price,
         sell_price=sell_price,
-        buy_vwap=buy_vwap,
-        sell_vwap=sell_vwap,
+        buy_vwap=opportunity.buy_vwap,
+        sell_vwap=opportunity.sell_vwap,
         buy_worst=buy_worst,
         sell_worst=sell_worst,
         buy_fee=opportunity.buy_fee,
         sell_fee=opportunity.sell_fee,
-        expected_profit=profit,
+        expected_profit=opportunity.profit_quote,
         opportunity_ms=opportunity.timestamp_ms,
         buy_tick=buy_info.tick_size,
         sell_tick=sell_info.tick_size,
@@ -147,18 +141,22 @@ def build_plan(
     )
 
 
-def _vwap(levels: list[Level], quantity: float) -> float:
-    value, left = 0.0, quantity
-    for price, size in levels:
-        take = min(size, left)
-        value += price * take
-        left -= take
-        if left <= 1e-15:
-            break
-    return value / (quantity - max(left, 0.0)) if quantity > left else float(levels[0][0])
+def evaluator_cap(max_notional_per_leg: float, max_slippage_bps: float, edge_headroom_bps: float = 100.0) -> float:
+    """The buy cost (at VWAP, before fees) the evaluator may size to so that both legs' limit notionals (the buy at
+    up to ``max_slippage_bps`` over its worst price, the sell at its worst bid, above the buy by the edge) stay
+    within ``max_notional_per_leg``: the cap shrunk by the collar and ``edge_headroom_bps`` of worst-vs-VWAP and
+    edge. A plan that still exceeds it (a deeper walk or a wider edge) is refused, not resized."""
+    return max_notional_per_leg / (1.0 + (max_slippage_bps + edge_headroom_bps) / 1e4)
 
 
-def _floor(quantity: float, step: float) -> float:
-    if step <= 0:
-        return quantity
-    return round(math.floor(quantity / step + 1e-9) * step, 12)
+def sized_for_execution(
+    arbitrage: ArbitrageConfig, max_notional_per_leg: float, max_slippage_bps: float
+) -> ArbitrageConfig:
+    """``arbitrage`` with every pair's ``max_notional`` at most ``evaluator_cap``: the scanner then sizes its
+    opportunities within what execution may send, so a plan is the evaluator's size (``execution.size_to_cap``)."""
+    cap = evaluator_cap(max_notional_per_leg, max_slippage_bps)
+    pairs = tuple(
+        msgspec.structs.replace(p, max_notional=cap if p.max_notional is None else min(p.max_notional, cap))
+        for p in arbitrage.arbitrage_pairs
+    )
+    return msgspec.structs.replace(arbitrage, arbitrage_pairs=pairs)

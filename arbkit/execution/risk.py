@@ -15,13 +15,15 @@ import msgspec
 
 from arbkit.execution.config import ExecutionConfig
 from arbkit.execution.plan import ExecutionPlan
+from arbkit.execution.reducing import band_moves, distance, rebalances
 from arbkit.structs import AssetBalance, BookHealth, BookState, SymbolInfo
 
 __all__ = ["RiskDecision", "RiskInputs", "RiskReason", "TokenBucket", "TradingState", "check"]
 
 
 class TradingState(StrEnum):
-    """ACTIVE trades; REDUCING and HALTED refuse new executions and allow only orders that reduce exposure."""
+    """ACTIVE trades; REDUCING allows only executions that rebalance a breached inventory band (see ``reducing``);
+    HALTED refuses every new execution. Both let hedges and unwinds of open executions go on."""
 
     ACTIVE = "active"
     REDUCING = "reducing"
@@ -86,8 +88,8 @@ def _deny(reason: RiskReason, detail: str) -> RiskDecision:
 def _check_state(plan: ExecutionPlan, inp: RiskInputs, cfg: ExecutionConfig) -> RiskDecision | None:
     if inp.state is TradingState.HALTED:
         return _deny(RiskReason.TRADING_HALTED, "trading is halted: only orders that reduce exposure are sent")
-    if inp.state is TradingState.REDUCING:
-        return _deny(RiskReason.TRADING_REDUCING, "trading is reducing: no new executions")
+    if inp.state is TradingState.REDUCING and not rebalances(plan, inp.balances, cfg):
+        return _deny(RiskReason.TRADING_REDUCING, "trading is reducing: only executions that rebalance a breached band")
     return None
 
 
@@ -220,20 +222,15 @@ def _check_exposure(plan: ExecutionPlan, inp: RiskInputs, cfg: ExecutionConfig) 
 
 
 def _check_bands(plan: ExecutionPlan, inp: RiskInputs, cfg: ExecutionConfig) -> RiskDecision | None:
-    base, quote = str(plan.symbol.base), str(plan.symbol.quote)
-    moves = (
-        (plan.buy_exchange, base, plan.quantity),
-        (plan.buy_exchange, quote, -plan.buy_notional * (1.0 + plan.buy_fee)),
-        (plan.sell_exchange, base, -plan.quantity),
-        (plan.sell_exchange, quote, plan.sell_notional * (1.0 - plan.sell_fee)),
-    )
-    for venue, asset, delta in moves:
+    """Holdings must end inside their band, or (a band already breached) no further outside it than before."""
+    for venue, asset, delta in band_moves(plan):
         band = cfg.band(venue, asset)
         if band is None:
             continue
         balance = inp.balances.get(venue, {}).get(asset)
-        after = (0.0 if balance is None else balance.total) + delta
-        if not band.min <= after <= band.max:
+        held = 0.0 if balance is None else balance.total
+        after = held + delta
+        if distance(after, band) > 0 and distance(after, band) >= distance(held, band):
             high = "inf" if math.isinf(band.max) else f"{band.max:g}"
             return _deny(
                 RiskReason.INVENTORY_BAND,

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 import polars as pl
 
+from arbkit.arbitrage.config import ArbitrageConfig
 from arbkit.arbitrage.evaluate import Opportunity
 from arbkit.arbitrage.lifecycle import EventKind, OpportunityEvent
 from arbkit.errors import ArbkitError, BaseExchangeError
@@ -26,7 +27,7 @@ from arbkit.execution.executor import ExecutionReport, Executor, MarketContext
 from arbkit.execution.frames import journal_frames
 from arbkit.execution.journal import Journal, now_ms
 from arbkit.execution.killswitch import KillReport, KillSwitch
-from arbkit.execution.plan import build_plan
+from arbkit.execution.plan import build_plan, sized_for_execution
 from arbkit.execution.reconcile import Reconciler
 from arbkit.execution.risk import TradingState
 from arbkit.promotion.attestation import Attestation, AttestationStore, attest
@@ -35,7 +36,7 @@ from arbkit.promotion.guard import PromotionRefused, check_promotion
 from arbkit.promotion.identity import LOCAL_VENUE, TradingIdentity, trading_identity
 from arbkit.promotion.preflight import check_clocks, credentials_failed, run_preflight
 
-__all__ = ["ReconciliationError", "Trader", "TradingSummary", "start_trader"]
+__all__ = ["ReconciliationError", "Trader", "TradingSummary", "start_trader", "trading_arbitrage"]
 
 log = logging.getLogger(__name__)
 DEFAULT_JOURNAL = "arbkit-journal.sqlite"
@@ -131,7 +132,8 @@ class Trader:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._pending and self.state is TradingState.ACTIVE and self._detach is not None:
+            # REDUCING still offers each opportunity to the gate, which lets only rebalancing ones through
+            while self._pending and self.state is not TradingState.HALTED and self._detach is not None:
                 key = max(self._pending, key=lambda k: self._pending[k].profit_quote)
                 opportunity = self._pending.pop(key)
                 try:
@@ -158,7 +160,6 @@ class Trader:
             market.buy_info,
             market.sell_info,
             self.executor.config.max_slippage_bps,
-            self.executor.config.max_notional_per_leg,
         )
         return await self.executor.execute(plan, market)
 
@@ -220,6 +221,15 @@ class Trader:
         return f"Trader({s.state}, executions={s.executions}, pnl={s.pnl_quote:.6g}, journal={self.journal.path!r})"
 
 
+def trading_arbitrage(config: Any, arbitrage: ArbitrageConfig) -> ArbitrageConfig:
+    """The scanner's ``arbitrage`` config for a trading session: with ``execution.size_to_cap`` (default) every
+    pair is capped so opportunities are sized within ``max_notional_per_leg``; plans are then never resized."""
+    cfg = execution_config(config)
+    if not cfg.size_to_cap:
+        return arbitrage
+    return sized_for_execution(arbitrage, cfg.max_notional_per_leg, cfg.max_slippage_bps)
+
+
 async def start_trader(
     session: Any,
     *,
@@ -249,7 +259,7 @@ async def start_trader(
     privates: dict[str, Any] = {}
     opened: Journal | None = None
     try:
-        opened = Journal(journal)
+        opened = Journal(journal, sync=cfg.journal_sync)
         store = AttestationStore(opened.db)
         promoted_by = None
         if not dry_run and require_attestation:

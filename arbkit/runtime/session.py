@@ -305,7 +305,12 @@ async def connect(
         from arbkit.venue.attach import attach_to_venue
 
         cfg, skipped = attach_to_venue(cfg, running_venue)
-    session = Session(cfg, default_arbitrage(cfg, wanted, skipped), wanted, name)
+    arbitrage = default_arbitrage(cfg, wanted, skipped)
+    if trading:  # the scanner sizes within what execution may send (execution.size_to_cap)
+        from arbkit.execution.trader import trading_arbitrage
+
+        arbitrage = trading_arbitrage(cfg, arbitrage)
+    session = Session(cfg, arbitrage, wanted, name)
     session.watchdog.start()
     session.venue = running_venue
     session._owns_venue = owns_venue  # type: ignore[attr-defined]

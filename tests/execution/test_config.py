@@ -86,6 +86,11 @@ def test_full_section():
         ),
         ({"reconcile_interval_s": -1}, "execution.reconcile_interval_s: expected a number between 0"),
         ({"dead_man_seconds": 1}, "execution.dead_man_seconds: expected an integer between 5"),
+        ({"journal_sync": "off"}, "execution.journal_sync: expected one of normal, full, got 'off'"),
+        ({"size_to_cap": "yes"}, "execution.size_to_cap: expected true or false, got 'yes'"),
+        ({"reducing_loss_share": 1.5}, "execution.reducing_loss_share: expected a number between 0.01 and 1"),
+        ({"stream_flaps": -1}, "execution.stream_flaps: expected an integer between 0 and 1000"),
+        ({"stream_flap_window_s": 0}, "execution.stream_flap_window_s: expected a number between 1 and 86400"),
     ],
 )
 def test_errors_name_the_key_path(raw, message):
@@ -93,3 +98,12 @@ def test_errors_name_the_key_path(raw, message):
         parse_execution_config(raw, cfg())
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_journal_sync_size_to_cap_and_reducing_keys():
+    config = parse_execution_config(
+        {"journal_sync": "full", "size_to_cap": False, "reducing_loss_share": 0.25, "stream_flaps": 0}, cfg()
+    )
+    assert config.journal_sync == "full" and config.size_to_cap is False
+    assert config.reducing_loss_share == 0.25 and config.stream_flaps == 0
+    assert ExecutionConfig().journal_sync == "normal" and ExecutionConfig().size_to_cap is True

@@ -78,3 +78,22 @@ def test_unknown_execution_is_a_clear_error(tmp_path):
     with pytest.raises(KeyError, match="no execution 'nope'"):
         j.transition("nope", ExecState.RESERVED)
     j.close()
+
+
+def test_sync_levels_and_checkpoints(tmp_path):
+    normal = Journal(tmp_path / "n.sqlite")
+    full = Journal(tmp_path / "f.sqlite", sync="full")
+    assert normal.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert full.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert Journal(tmp_path / "d.sqlite", durable=True).sync == "full"
+    with pytest.raises(ValueError, match="sync must be 'normal' or 'full', got 'off'"):
+        Journal(tmp_path / "x.sqlite", sync="off")
+    assert normal.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0  # never inside a commit
+    normal.open_execution("e1", plan(), config_hash="h", target="t", mode="live", at_ms=1, reserved="r")
+    assert normal.uncheckpointed == 1
+    normal.checkpoint()  # from its own connection: the WAL's frames are now in the database file
+    busy, log_frames, done = normal.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and log_frames == done
+    assert [t.to_state for t in normal.transitions("e1")] == ["planned", "reserved"]
+    normal.close()
+    full.close()
