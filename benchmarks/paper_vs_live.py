@@ -30,7 +30,7 @@ from arbkit.venue import LocalVenue
 
 NAMES = ["binance", "mexc"]
 SYMBOL = "BTC/USDT"
-EXECUTION = {"cooldown_ms": 500, "max_notional_per_leg": 300.0}
+EXECUTION = {"cooldown_ms": 500, "max_notional_per_leg": 300.0, "max_hedge_slippage_bps": 60.0}  # unwinds a 45 bps move
 
 
 def side_stats(trader: Any) -> dict[str, float]:
