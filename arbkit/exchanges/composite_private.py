@@ -101,7 +101,8 @@ class CompositePrivateSpotExchange:
         self.symbols_info = {s: self.rest.ccxt.symbol_info(markets[str(s)]) for s in listed}
 
     def _on_balance(self, update: BalanceUpdate) -> None:
-        self._live_balances = dict(update.balances)
+        """Merge: exchanges push only the assets that changed (Binance ``outboundAccountPosition``), never a reset."""
+        self._live_balances = {**self._live_balances, **update.balances}
 
     def _rest(self) -> CcxtPrivateSpotRest:
         if self.rest is None:

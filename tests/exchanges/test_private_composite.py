@@ -114,3 +114,17 @@ async def test_real_exchange_balances_with_configured_credentials() -> None:
         async with factory.get_composite_implementation(config.exchanges[name], is_private=True) as private:
             await private.init()
             assert isinstance(await private.get_balances(), dict)
+
+
+@pytest.mark.parametrize("name", PRIVATE_EXCHANGES)
+async def test_a_balance_event_of_one_asset_keeps_the_others(venue: LocalVenue, name: str) -> None:
+    """The venue, like Binance's outboundAccountPosition, pushes only the assets that changed."""
+    private = factory.get_composite_implementation(venue.exchange_config(name), is_private=True)
+    async with private:
+        await private.init()
+        before = dict(private.balances)
+        assert len(before) > 1
+        venue.set_balance(name, "BTC", 1.25)
+        await wait_for(lambda: private.balances["BTC"].free == pytest.approx(1.25))
+        assert set(private.balances) >= set(before)
+        assert all(private.balances[a] == b for a, b in before.items() if a != "BTC")
