@@ -195,6 +195,7 @@ async def _drive(p: _Prepared, path: str, kept: str | None, progress: Progress |
         total = len(p.updates)
         for i, (update, at) in enumerate(zip(p.updates, p.times, strict=True)):
             await clock.sleep_until(at)  # every timer due before ``at`` fires first, in order
+            await loop.idle()  # and everything due at ``at`` (e.g. legs sent on the previous update) runs first
             market.apply(update)
             if progress is not None and i % PROGRESS_EVERY == 0:
                 progress(i, total)
