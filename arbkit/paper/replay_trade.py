@@ -194,8 +194,8 @@ async def _drive(p: _Prepared, path: str, kept: str | None, progress: Progress |
         trader._start(watchdogs=False)
         total = len(p.updates)
         for i, (update, at) in enumerate(zip(p.updates, p.times, strict=True)):
-            await clock.sleep_until(at)  # every timer due before ``at`` fires first, in order
-            await loop.idle()  # and everything due at ``at`` (e.g. legs sent on the previous update) runs first
+            # every timer due before ``at`` fires first, in order, and all that is runnable at ``at`` runs
+            await loop.idle_at((at - loop.epoch_ms) / 1000.0)
             market.apply(update)
             if progress is not None and i % PROGRESS_EVERY == 0:
                 progress(i, total)

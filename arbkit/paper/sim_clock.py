@@ -39,6 +39,15 @@ class SimLoop(asyncio.SelectorEventLoop):
         self._idle.append(future)
         return future
 
+    def idle_at(self, at_s: float) -> asyncio.Future[None]:
+        """Resolves at loop time ``at_s`` (now, if past) once nothing else is runnable at that instant: every timer
+        due before it has fired, and whatever they and the timers due at ``at_s`` set off has run."""
+        if at_s <= self._sim_now:
+            return self.idle()
+        future: asyncio.Future[None] = self.create_future()
+        self.call_at(at_s, self._idle.append, future)
+        return future
+
     def _run_once(self) -> None:
         ready: Any = self._ready  # type: ignore[attr-defined]
         scheduled: list[Any] = self._scheduled  # type: ignore[attr-defined]
