@@ -29,6 +29,7 @@ from arbkit.structs import (
     AssetName,
     Level,
     Order,
+    OrderBook,
     OrderStatus,
     OrderType,
     Side,
@@ -248,8 +249,8 @@ class PaperBackend:
             await asyncio.gather(*list(self._flight), return_exceptions=True)
 
 
-def _side(book: object, side: Side) -> list[Level]:
+def _side(book: OrderBook | None, side: Side) -> list[Level]:
     """The levels a ``side`` order takes (asks for a buy), best first; none without a book."""
     if book is None:
         return []
-    return list(book.asks if side is Side.BUY else book.bids)  # type: ignore[attr-defined]
+    return list(book.asks if side is Side.BUY else book.bids)

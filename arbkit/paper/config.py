@@ -57,7 +57,8 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
     - latency_ms ({binance: 25, gateio: 60, mexc: 70, kraken: 120, "*": 100}): per venue, a fixed delay (a number)
       or measured round trips (a list, sampled uniformly with the seeded RNG) between sending an order and the
-      exchange acting on it; ``*`` applies to venues not named.
+      exchange acting on it; ``*`` applies to venues not named (a ``*`` of your own replaces every built-in
+      per-venue default).
     - balances (``DEFAULT_BALANCES``): paper starting balances ``{venue: {asset: amount}}``; venue ``*`` is the
       default; a named venue's mapping is merged over the default.
     - seed (7): seed of the latency sampling, so a paper run is reproducible.
@@ -66,7 +67,9 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     latency_ms: dict[str, tuple[float, ...]] = msgspec.field(
         default_factory=lambda: {k: (v,) for k, v in DEFAULT_LATENCY_MS.items()}
     )
-    balances: dict[str, dict[str, float]] = msgspec.field(default_factory=lambda: dict(DEFAULT_BALANCES))
+    balances: dict[str, dict[str, float]] = msgspec.field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_BALANCES.items()}
+    )
     seed: int = 7
 
     def latencies(self, venue: str) -> tuple[float, ...]:
@@ -137,7 +140,8 @@ def _latency(value: Any, venues: set[str] | None) -> dict[str, tuple[float, ...]
     defaults = {k: (v,) for k, v in DEFAULT_LATENCY_MS.items()}
     if not isinstance(value, dict):  # one number or list for every venue
         return {DEFAULT_KEY: _samples(value, path)}
-    out = dict(defaults)
+    # a "*" of the user's replaces every built-in per-venue default; without one, venues not named keep theirs
+    out = {} if any(str(k).strip() == DEFAULT_KEY for k in value) else dict(defaults)
     for name, samples in value.items():
         where = f"{path}.{name}"
         out[_venue(name, where, venues)] = _samples(samples, where)

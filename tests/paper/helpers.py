@@ -17,6 +17,7 @@ class StepClock:
     def __init__(self, start_ms: int = 1_000_000) -> None:
         self.t = start_ms
         self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self.slept = asyncio.Event()  # set whenever something starts waiting for the clock
 
     def now_ms(self) -> int:
         return self.t
@@ -26,6 +27,7 @@ class StepClock:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((at_ms, future))
+        self.slept.set()
         await future
 
     @property

@@ -122,3 +122,27 @@ async def test_latency_sampled_from_measured_round_trips_is_seeded() -> None:
     assert draws == again and set(draws) <= {10.0, 20.0, 30.0, 40.0}
     sampler = LatencySampler([10, 20, 30, 40], 3)
     assert len({sampler.next_ms() for _ in range(50)}) > 1
+
+
+async def test_same_seed_books_and_clock_give_the_same_orders() -> None:
+    """Deterministic: sampled latencies, fills and balances repeat exactly for the same inputs."""
+    from arbkit.paper.backend import PaperBackend
+    from arbkit.paper.config import LatencySampler
+
+    async def trade() -> list:
+        books = Books()
+        books.set("gateio", BIDS, ASKS)
+        clock = StepClock()
+        sampler = LatencySampler([10, 40, 90], "5:gateio")
+        paper = PaperBackend("gateio", books, {BTC: info("gateio")}, clock, sampler, {"USDT": 1e4, "BTC": 1.0})
+        for n in range(6):
+            sending = asyncio.ensure_future(paper.place_ioc(BTC, Side.BUY if n % 2 else Side.SELL, 0.3,
+                                                           101.0 if n % 2 else 99.0, f"o{n}"))  # fmt: skip
+            await asyncio.sleep(0)
+            books.set("gateio", BIDS[n % 2 :], ASKS[n % 3 :])  # the book moves during every window
+            while not sending.done():
+                await clock.advance(10)
+        return [(r.order, r.fills, r.sent_ms, r.acted_ms, r.latency_ms) for r in paper.records] + [paper.balances()]
+
+    first, second = await trade(), await trade()
+    assert first == second and len({row[4] for row in first[:-1]}) > 1

@@ -47,7 +47,7 @@ def test_walks_levels_to_the_limit_and_charges_the_taker_fee() -> None:
 levels = st.lists(st.tuples(st.integers(1, 40), st.integers(1, 3000)), min_size=0, max_size=8, unique_by=lambda x: x[0])
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(levels, st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 8000), st.integers(1, 40))
 def test_fill_walk_properties(raw, side, qty_units, limit_units) -> None:
     """Never beyond the limit, best level first, never more than asked or than the book holds, fee on notional,
