@@ -163,7 +163,7 @@ async def _drive(p: _Prepared, path: str, kept: str | None, progress: Progress |
     assert isinstance(loop, SimLoop)
     clock = SimClock(loop)
     with use_clock(clock.now_ms):
-        market = SimMarket(p.updates, clock.now_ms, p.arbitrage.taker_fee)
+        market = SimMarket(p.updates, clock.now_ms)
         scanner = Scanner(p.arbitrage)
         for exchange in market.exchanges.values():
             scanner.attach(exchange)

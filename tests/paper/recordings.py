@@ -46,27 +46,26 @@ def write_recording(out: Path, books: dict[str, list[Book]]) -> Path:
 
 
 def dislocations(out: Path, seconds: int = 4, every_ms: int = 20) -> Path:
-    """binance steady near 60000 with small moves; gateio 12 bps rich for 0.3 s of every second, sizes varying."""
+    """binance steady near 60000 with small moves; gateio 40 bps rich for 0.3 s of every second, sizes varying."""
     books: dict[str, list[Book]] = {name: [] for name in EXCHANGES}
     for i in range(seconds * 1000 // every_ms):
         at = i * every_ms
         drift = ((i * 7) % 11 - 5) * 0.5
         sizes = tuple(round(s * (1 + (i % 3) * 0.5), 4) for s in (0.02, 0.03, 0.05, 0.08, 0.1))
         books["binance"].append(quote(at, 60000.0 + drift))
-        rich = 72.0 if (at % 1000) < 300 else 0.0
+        rich = 240.0 if (at % 1000) < 300 else 0.0
         books["gateio"].append(quote(at + 7, 60000.0 + drift + rich, sizes=sizes))
     return write_recording(out, books)
 
 
 def config_text(latency: str = "", execution: str = "") -> str:
-    """binance + gateio, taker 2 bps each (the account's tier), one BTC/USDT pair at 0.5 bps; ``latency`` and
+    """binance + gateio at their listed taker fees (10 and 20 bps), one BTC/USDT pair at 0.5 bps; ``latency`` and
     ``execution`` are extra YAML lines of the ``paper.latency_ms`` and ``execution`` sections."""
     text = """exchanges:
   binance: {base_url: "https://api.binance.com", api_key: "", secret_key: ""}
   gateio: {base_url: "https://api.gateio.ws", api_key: "", secret_key: ""}
 arbitrage:
   enabled_exchanges: [binance, gateio]
-  fee_overrides: {binance: {taker: 0.0002}, gateio: {taker: 0.0002}}
   arbitrage_pairs:
     - {id: btc_usdt, base_asset: BTC, quote_asset: USDT, min_profit_bps: 0.5}
 execution:
@@ -83,12 +82,12 @@ def config(latency: str = "", execution: str = "") -> ArbkitConfig:
 
 
 def moved_book(out: Path) -> Path:
-    """One dislocation whose depth vanishes 10 ms later: gateio bids 12 bps rich at 100 ms; at 110 ms only 0.005
-    BTC of the best rich bid is left and the next bid is 60 bps lower; from 300 ms gateio is back to normal."""
+    """One dislocation whose depth vanishes 10 ms later: gateio bids 40 bps rich at 100 ms; at 110 ms only 0.005
+    BTC of the best rich bid is left and the next bid is 100 bps lower; from 300 ms gateio is back to normal."""
     books: dict[str, list[Book]] = {"binance": [quote(at, 60000.0) for at in range(0, 600, 20)], "gateio": []}
     gate = books["gateio"]
     gate.append(quote(7, 60000.0))
-    gate.append(quote(100, 60072.0))
-    gate.append((110, [(60071.5, 0.005), (59640.0, 0.5)], [(60072.5, 0.005), (60300.0, 0.5)]))
+    gate.append(quote(100, 60240.0))
+    gate.append((110, [(60239.5, 0.005), (59640.0, 0.5)], [(60240.5, 0.005), (60300.0, 0.5)]))
     gate += [quote(at, 60000.0) for at in range(300, 600, 20)]
     return write_recording(out, books)
