@@ -90,14 +90,18 @@ def main() -> None:
         config = root / "config.yaml"
         config.write_text(CONFIG)
         n = len(load_updates(recording))
-        trade, scan, result = [], [], None
+        trade, scan, load, result = [], [], [], None
         for _ in range(args.repeat):
             started = time.perf_counter()
             result = replay_trade(recording, config)
             trade.append(time.perf_counter() - started)
             scan.append(scan_only(recording, config))
+            started = time.perf_counter()
+            _prepare(recording, config, 0, False)
+            load.append(time.perf_counter() - started)
         assert result is not None
         t, s = statistics.median(trade), statistics.median(scan)
+        print(f"reading and preparing the recording (inside replay_trade): median {statistics.median(load):.3f} s")
         print(f"recording: {len(VENUES)} venues x {args.seconds} s, {n} updates")
         print(
             f"replay_trade: median {t:.3f} s = {n / t:,.0f} updates/s ({result.executions} executions, "
