@@ -3,7 +3,9 @@ driven in-process by recorded time (no venue, no sockets), so a config can be tr
 
 API: ``replay_trade(recording, config, *, seed=0, journal=None, zero_latency=False) -> ReplayTradeResult``;
 synchronous, it runs its own event loop (a ``SimLoop``) and keeps no global state, so process pools and Ray tasks
-can call it. The same recording, config and seed give the same journal rows and the same result.
+can call it. The same recording, config and seed give the same journal rows and the same result. There is no
+async twin on purpose: a replay needs its own simulated-time loop; from async code, run it in a process pool
+(``loop.run_in_executor``; use the ``spawn`` start method, as forking a process whose polars threads run can hang).
 """
 
 from __future__ import annotations
