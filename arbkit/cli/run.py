@@ -61,7 +61,7 @@ def add_run_parser(sub: Any) -> None:
         "--venue", default=None, metavar="URL", help="a running `arbkit venue`, e.g. http://127.0.0.1:8700"
     )
     where.add_argument("--live", action="store_true", help="the config's real exchange URLs (real orders!)")
-    run.add_argument("--dry-run", action="store_true", help="decide, gate and journal every execution; send nothing")
+    run.add_argument("--dry-run", action="store_true", help="paper fills on the live books; no real order")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
     run.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
@@ -89,17 +89,16 @@ def _missing_credentials(config: ArbkitConfig) -> str | None:
 async def run_trading(args: argparse.Namespace) -> int:
     from arbkit.execution.config import execution_config
     from arbkit.execution.trader import ReconciliationError
+    from arbkit.paper.config import paper_config
     from arbkit.runtime.session import connect
 
     config = load_config(args.config)
     execution_config(config)  # a bad execution: section refuses before anything starts
+    paper_config(config)  # likewise a bad paper: section
     if args.live and not args.dry_run and (problem := _missing_credentials(config)):
         return _refuse(problem)
     if args.duration is not None and not args.duration > 0:
         return _refuse(f"--duration: expected seconds above 0, got {args.duration!r}")
-    from arbkit.paper.config import paper_config
-
-    paper_config(config)  # a bad paper: section (what --dry-run trades on) refuses before anything starts
     symbols = [s.strip() for s in args.symbols.split(",") if s.strip()] if args.symbols else None
     venue: Any = RemoteVenue(args.venue) if args.venue else (False if args.live else True)
     try:

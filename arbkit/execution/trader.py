@@ -1,6 +1,5 @@
 """The trader: the executor wired to a running session. Opportunities from the session's Scanner become plans,
-the risk gate sees the session's live books and health, orders go to each exchange's private composite (a dry
-run: to a PaperBackend per exchange over the session's books, arbkit.paper; no credentials needed).
+the risk gate sees the session's live books and health, orders go to each exchange's private composite.
 
 API: ``await start_trader(session, journal=..., dry_run=False, config=None)`` -> ``Trader`` (resumes what the
 journal left open, reconciles, then trades); ``trader.halt(reason)``, ``trader.state``, ``trader.frames()``,
@@ -202,7 +201,8 @@ async def start_trader(
     config: ExecutionConfig | None = None,
     target: str | None = None,
 ) -> Trader:
-    """Private composites for every exchange of ``session``, resume, reconcile, then trade its opportunities."""
+    """Private composites for every exchange of ``session`` (``dry_run``: paper back-ends over the session's books,
+    see arbkit.paper), resume, reconcile, then trade its opportunities."""
     from arbkit.exchanges import factory
 
     cfg = config or execution_config(session.config)

@@ -272,8 +272,8 @@ async def connect(
     """Start a session. ``venue=True`` runs the local venue in-process (the default, offline); ``venue=False``
     uses the config's real URLs; a running ``LocalVenue`` may be passed to share it. ``seed`` and ``update_interval``
     default to the config's ``venue:`` section, else 7 and 0.05 s. ``trading=True`` also
-    trades the opportunities (``session.trader``; ``dry_run`` decides, gates and journals to ``journal`` but sends
-    nothing)."""
+    trades the opportunities (``session.trader``; ``dry_run`` trades on paper back-ends over the session's books,
+    arbkit.paper, journaled to ``journal``; no real order is sent)."""
     previous = _SESSIONS.pop(name, None)
     if previous is not None:
         await previous.stop()
