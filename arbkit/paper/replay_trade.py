@@ -193,18 +193,22 @@ async def _drive(p: _Prepared, path: str, kept: str | None, progress: Progress |
         executor = Executor(backends, journal, p.execution, target=f"replay:{p.recording}", dry_run=True)
         assets = {str(a) for s in market.symbols for a in (s.base, s.quote)}
         trader = Trader(_SimSession(scanner, market), executor, {}, Reconciler(executor, assets))
-        trader._start(watchdogs=False)
         total = len(p.updates)
-        for i, (update, at) in enumerate(zip(p.updates, p.times, strict=True)):
-            # every timer due before ``at`` fires first, in order, and all that is runnable at ``at`` runs
-            await loop.idle_at((at - loop.epoch_ms) / 1000.0)
-            market.apply(update)
-            if progress is not None and i % PROGRESS_EVERY == 0:
-                progress(i, total)
-        await trader.stop()  # an execution in flight finishes first (in simulated time)
+        try:
+            trader._start(watchdogs=False)
+            for i, (update, at) in enumerate(zip(p.updates, p.times, strict=True)):
+                # every timer due before ``at`` fires first, in order, and all that is runnable at ``at`` runs
+                await loop.idle_at((at - loop.epoch_ms) / 1000.0)
+                market.apply(update)
+                if progress is not None and i % PROGRESS_EVERY == 0:
+                    progress(i, total)
+        finally:
+            await trader.stop()  # an execution in flight finishes first (in simulated time); closes the journal
         for backend in backends.values():
             await backend.close()
         scanner.close()
+        if trader.errors:  # the trader halted on an exception: the figures would silently stop there
+            raise ArbkitError(f"replay-trade: {p.recording}: execution failed: {trader.errors[0]}")
         if progress is not None:
             progress(total, total)
     done = Journal(path)
