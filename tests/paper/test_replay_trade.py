@@ -12,7 +12,7 @@ import pytest
 from arbkit.errors import ArbkitError
 from arbkit.execution.journal import Journal
 from arbkit.paper.replay_trade import ReplayTradeResult, replay_trade
-from tests.paper.recordings import config, config_text, dislocations, moved_book
+from tests.paper.recordings import config, dislocations, moved_book
 
 SPREAD = "binance: [5, 25, 60]\ngateio: [40, 60, 150]"  # measured round trips: the seed picks among them
 
@@ -120,16 +120,3 @@ def test_bad_input_is_one_line(market: Path, tmp_path: Path) -> None:
     (tmp_path / "used.sqlite").write_bytes(b"x")
     with pytest.raises(ArbkitError, match="already exists"):
         replay_trade(market, config(), journal=tmp_path / "used.sqlite")
-
-
-def test_a_worker_process_gives_the_same_result(moved: Path) -> None:
-    """What a sweep does: call replay_trade in a process pool with a config path; the result comes back equal."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    cfg = moved.parent / "config.yaml"
-    cfg.write_text(config_text("binance: 25\ngateio: 60"))
-    here = replay_trade(moved, cfg, seed=5)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        there = pool.submit(replay_trade, str(moved), str(cfg), seed=5).result(timeout=120)
-    assert there == here and here.executions == 1
