@@ -30,10 +30,6 @@ def run_replay_trade(args: argparse.Namespace) -> int:
 
     config: Any = args.config
     if config is None:
-        print(
-            "arbkit replay-trade: no --config: the recording's arbitrage settings, execution and paper defaults",
-            file=sys.stderr,
-        )
         config = ArbkitConfig(exchanges={})
     elif not Path(config).is_file():
         print(f"arbkit: --config {config}: config file not found", file=sys.stderr)
@@ -49,6 +45,8 @@ def run_replay_trade(args: argparse.Namespace) -> int:
         print(f"arbkit: {exc}", file=sys.stderr)
         return 2
     bar.close()
+    if args.config is None:
+        print("arbkit replay-trade: no --config: the recording's arbitrage settings, execution and paper defaults")
     for line in result.lines():
         print(line, flush=True)
     return 0

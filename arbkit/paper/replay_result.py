@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from arbkit.execution.journal import Journal, OrderRow
+from arbkit.execution.machine import ExecState
 
 __all__ = ["ReplayTradeResult", "summarise"]
 
@@ -89,7 +90,7 @@ def summarise(
         recording=recording, config_hash=config_hash, updates=updates, opportunities=opportunities,
         executions=len(executions), outcomes=outcomes, refusals=dict(sorted(refusals.items())),
         fill_ratio=filled / planned if planned > 0 else 0.0, pnl_quote=total, max_drawdown_quote=drawdown,
-        stuck=outcomes.get("STUCK", 0), edge_predicted_quote=predicted, edge_captured_quote=captured,
+        stuck=outcomes.get(ExecState.STUCK.value, 0), edge_predicted_quote=predicted, edge_captured_quote=captured,
         equity=equity, journal_path=journal_path,
     )  # fmt: skip
 

@@ -3,7 +3,9 @@ driven in-process by recorded time (no venue, no sockets), so a config can be tr
 
 API: ``replay_trade(recording, config, *, seed=0, journal=None, zero_latency=False) -> ReplayTradeResult``;
 synchronous, it runs its own event loop (a ``SimLoop``) and keeps no global state, so process pools and Ray tasks
-can call it. The same recording, config and seed give the same journal rows and the same result.
+can call it. The same recording, config and seed give the same journal rows and the same result. There is no
+async twin on purpose: a replay needs its own simulated-time loop; from async code, run it in a process pool
+(``loop.run_in_executor``; use the ``spawn`` start method, as forking a process whose polars threads run can hang).
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ async def _drive(p: _Prepared, path: str, kept: str | None, progress: Progress |
     assert isinstance(loop, SimLoop)
     clock = SimClock(loop)
     with use_clock(clock.now_ms):
-        market = SimMarket(p.updates, clock.now_ms, p.arbitrage.taker_fee)
+        market = SimMarket(p.updates, clock.now_ms)
         scanner = Scanner(p.arbitrage)
         for exchange in market.exchanges.values():
             scanner.attach(exchange)
@@ -191,17 +193,22 @@ async def _drive(p: _Prepared, path: str, kept: str | None, progress: Progress |
         executor = Executor(backends, journal, p.execution, target=f"replay:{p.recording}", dry_run=True)
         assets = {str(a) for s in market.symbols for a in (s.base, s.quote)}
         trader = Trader(_SimSession(scanner, market), executor, {}, Reconciler(executor, assets))
-        trader._start(watchdogs=False)
         total = len(p.updates)
-        for i, (update, at) in enumerate(zip(p.updates, p.times, strict=True)):
-            await clock.sleep_until(at)  # every timer due before ``at`` fires first, in order
-            market.apply(update)
-            if progress is not None and i % PROGRESS_EVERY == 0:
-                progress(i, total)
-        await trader.stop()  # an execution in flight finishes first (in simulated time)
+        try:
+            trader._start(watchdogs=False)
+            for i, (update, at) in enumerate(zip(p.updates, p.times, strict=True)):
+                # every timer due before ``at`` fires first, in order, and all that is runnable at ``at`` runs
+                await loop.idle_at((at - loop.epoch_ms) / 1000.0)
+                market.apply(update)
+                if progress is not None and i % PROGRESS_EVERY == 0:
+                    progress(i, total)
+        finally:
+            await trader.stop()  # an execution in flight finishes first (in simulated time); closes the journal
         for backend in backends.values():
             await backend.close()
         scanner.close()
+        if trader.errors:  # the trader halted on an exception: the figures would silently stop there
+            raise ArbkitError(f"replay-trade: {p.recording}: execution failed: {trader.errors[0]}")
         if progress is not None:
             progress(total, total)
     done = Journal(path)

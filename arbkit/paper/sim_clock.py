@@ -3,7 +3,8 @@
 ``SimLoop`` never sleeps: when no callback is ready it jumps its clock to the earliest scheduled timer, so every
 ``asyncio.sleep``, ``wait_for`` timeout and paper latency elapses in recorded time, in order, as fast as the CPU
 allows. Time only moves once every runnable coroutine has run to quiescence, which makes a replay exactly
-reproducible. A loop with nothing ready and nothing scheduled is deadlocked: it raises instead of hanging.
+reproducible; ``idle()`` lets a driver wait for that quiescence at the current instant. A loop with nothing
+ready and nothing scheduled is deadlocked: it raises instead of hanging.
 """
 
 from __future__ import annotations
@@ -27,14 +28,35 @@ class SimLoop(asyncio.SelectorEventLoop):
         self.epoch_ms = int(epoch_ms)
         self._sim_now = 0.0
         self._clock_resolution = 1e-6  # timers due within a microsecond run together
+        self._idle: list[asyncio.Future[None]] = []
 
     def time(self) -> float:
         return self._sim_now
 
+    def idle(self) -> asyncio.Future[None]:
+        """Resolves once nothing else is runnable at the current instant (before time moves on)."""
+        future: asyncio.Future[None] = self.create_future()
+        self._idle.append(future)
+        return future
+
+    def idle_at(self, at_s: float) -> asyncio.Future[None]:
+        """Resolves at loop time ``at_s`` (now, if past) once nothing else is runnable at that instant: every timer
+        due before it has fired, and whatever they and the timers due at ``at_s`` set off has run."""
+        if at_s <= self._sim_now:
+            return self.idle()
+        future: asyncio.Future[None] = self.create_future()
+        self.call_at(at_s, self._idle.append, future)
+        return future
+
     def _run_once(self) -> None:
         ready: Any = self._ready  # type: ignore[attr-defined]
         scheduled: list[Any] = self._scheduled  # type: ignore[attr-defined]
-        if not ready and not self._stopping:  # type: ignore[attr-defined]
+        if not ready and self._idle:  # quiescent at this instant: wake whoever waits for that, time stays
+            waiting, self._idle = self._idle, []
+            for future in waiting:
+                if not future.done():
+                    future.set_result(None)
+        elif not ready and not self._stopping:  # type: ignore[attr-defined]
             while scheduled and scheduled[0]._cancelled:
                 heapq.heappop(scheduled)._scheduled = False
                 self._timer_cancelled_count -= 1  # type: ignore[attr-defined]

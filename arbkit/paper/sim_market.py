@@ -4,14 +4,13 @@
 simulated time it is applied at) and hands it to that exchange's listeners, as a live composite would. Each
 ``SimExchange`` is what the scanner (``BookSource``) and the trader read from a composite: ``name``,
 ``symbols_info``, ``add_listener``, ``book(symbol)``, ``health(symbol)``. ``SimMarket.book`` is the paper ``BookView``.
-Instrument terms (tick, step, minimums, fees) are the local venue's listings, the ones a recording was made on.
+Instrument terms (tick, step, minimums, taker fees) are the local venue's listings, the ones a recording was made
+on; as in a dry run, paper charges the listed taker fee even where ``arbitrage.fee_overrides`` assumes a lower one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-
-import msgspec
 
 from arbkit.errors import ArbkitError
 from arbkit.exchanges.listeners import Listeners
@@ -20,8 +19,6 @@ from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol,
 from arbkit.venue.instruments import instruments, known_exchanges
 
 __all__ = ["SimExchange", "SimMarket", "symbol_info"]
-
-TakerFee = Callable[[str, Symbol, float], float]
 
 
 def symbol_info(exchange: str, symbol: Symbol) -> SymbolInfo:
@@ -77,19 +74,12 @@ class SimExchange:
 class SimMarket:
     """Every (exchange, symbol) of a recording: the current books, advanced one recorded update at a time."""
 
-    def __init__(
-        self, updates: Iterable[RecordedUpdate], now_ms: Callable[[], int], taker_fee: TakerFee | None = None
-    ) -> None:
-        """``taker_fee(exchange, symbol, default)``: the fee actually paid (the ``arbitrage:`` fee overrides, i.e.
-        the account's tier), so paper fills charge what the scanner and the plans assume."""
+    def __init__(self, updates: Iterable[RecordedUpdate], now_ms: Callable[[], int]) -> None:
         keys = sorted({(u.exchange, u.symbol) for u in updates})
         self._symbols = {s: Symbol.parse(s) for _, s in keys}
         infos: dict[str, dict[Symbol, SymbolInfo]] = {}
         for exchange, sym in keys:
-            info = symbol_info(exchange, self._symbols[sym])
-            if taker_fee is not None:
-                info = msgspec.structs.replace(info, taker_fee=taker_fee(exchange, info.symbol, info.taker_fee))
-            infos.setdefault(exchange, {})[self._symbols[sym]] = info
+            infos.setdefault(exchange, {})[self._symbols[sym]] = symbol_info(exchange, self._symbols[sym])
         self.exchanges = {name: SimExchange(name, found, now_ms) for name, found in infos.items()}
         self.symbols = sorted(set(self._symbols.values()))
         self._now = now_ms
