@@ -32,7 +32,7 @@ from arbkit.execution.config import ExecutionConfig, execution_config
 from arbkit.execution.executor import Executor
 from arbkit.execution.journal import Journal
 from arbkit.execution.reconcile import Reconciler
-from arbkit.execution.trader import Trader
+from arbkit.execution.trader import Trader, trading_arbitrage
 from arbkit.paper.backend import PaperBackend
 from arbkit.paper.config import LatencySampler, PaperConfig, paper_config
 from arbkit.paper.depth import DepthLedger
@@ -104,7 +104,8 @@ def _prepare(
     cfg = config if isinstance(config, ArbkitConfig) else load_config(config)
     symbols = sorted({Symbol.parse(u.symbol) for u in updates})
     exchanges = sorted({u.exchange for u in updates})
-    arbitrage = _arbitrage(cfg, meta.arbitrage, exchanges, symbols)
+    # sized within what execution may send (execution.size_to_cap), as a trading session's scanner is
+    arbitrage = trading_arbitrage(cfg, _arbitrage(cfg, meta.arbitrage, exchanges, symbols))
     execution = execution_config(cfg)
     paper = paper_config(cfg)
     digest = hashlib.sha256(msgspec.json.encode([arbitrage, execution, paper])).hexdigest()[:16]

@@ -11,7 +11,7 @@ import pytest
 
 from arbkit.paper.replay_trade import replay_trade
 from arbkit.sweep import cell_config, load_base, sweep
-from tests.sweep.helpers import make_recording, write_base
+from tests.sweep.helpers import BASE_CONFIG, make_recording, write_base
 
 GRID = {"arbitrage.min_profit_bps": [1, 30], "paper.latency_ms.gateio": [5, 400]}
 
@@ -19,13 +19,20 @@ GRID = {"arbitrage.min_profit_bps": [1, 30], "paper.latency_ms.gateio": [5, 400]
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("replay-sweep")
-    make_recording(root / "recs", "day1", rich_bps=60.0, books=9)
-    make_recording(root / "recs", "day2", rich_bps=20.0, books=9)
+    # paper charges the venues' listed taker fees (binance 10 + gateio 20 bps), so the scanner assumes them too:
+    # day1's 80 bps leave 50 after fees, day2's 45 leave 15 (above a 1 bps threshold, below 30)
+    make_recording(root / "recs", "day1", rich_bps=80.0, books=9)
+    make_recording(root / "recs", "day2", rich_bps=45.0, books=9)
     broken = root / "recs" / "day3"
     shutil.copytree(root / "recs" / "day1", broken)
     for part in broken.glob("books/**/*.parquet"):
         part.write_bytes(b"not parquet")
-    write_base(root)
+    write_base(
+        root,
+        "".join(
+            line for line in BASE_CONFIG.splitlines(True) if "fee_overrides" not in line and "taker: 0.0002" not in line
+        ),
+    )
     return root
 
 
@@ -54,7 +61,7 @@ def test_rows_are_replay_trade_results_on_a_pool_as_inline(folder: Path) -> None
 def test_latency_never_pays_and_a_high_threshold_skips_the_small_edge(folder: Path) -> None:
     results = pl.read_parquet(folder / "results.parquet").filter(pl.col("status") == "ok")
     day2 = results.filter(pl.col("recording").str.ends_with("day2"))
-    assert day2.filter(pl.col("arbitrage.min_profit_bps") == 30)["executions"].to_list() == [0, 0]  # 16 bps < 30
+    assert day2.filter(pl.col("arbitrage.min_profit_bps") == 30)["executions"].to_list() == [0, 0]  # 15 bps < 30
     for (_, _), group in results.group_by("recording", "arbitrage.min_profit_bps"):
         fast = group.filter(pl.col("paper.latency_ms.gateio") == 5)["pnl_quote"].item()
         slow = group.filter(pl.col("paper.latency_ms.gateio") == 400)["pnl_quote"].item()
