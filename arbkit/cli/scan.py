@@ -79,6 +79,10 @@ LIVE_WAIT_S = 10.0  # --duration counts from the moment every book is live, or f
 
 
 def _all_live(session: Session) -> bool:
+    """Every configured exchange has started (or is out) and every book of those scanning is live."""
+    venues = session.status()
+    if len(venues) < len(session.config.exchanges) or any(v.state == "starting" for v in venues):
+        return False
     rows = [h for ex in session.exchanges.values() for h in ex.health()]
     return bool(rows) and all(h.state is BookState.LIVE for h in rows)
 

@@ -356,8 +356,9 @@ class LocalVenue:
         self.engine(name).faults.drop_next_ack(mode)
 
     def reject_next_order(self, name: str, reason: str = "insufficient_funds") -> None:
-        """The next new order of ``name`` is refused with the exchange's own error for ``reason`` (one of
-        REJECT_REASONS: insufficient_funds, rate_limit, invalid, min_notional, precision, post_only)."""
+        """The next new order of ``name``, a validate-only test order included, is refused with the exchange's own
+        error for ``reason`` (one of REJECT_REASONS: insufficient_funds, rate_limit, invalid, min_notional,
+        precision, post_only)."""
         kind = REJECT_REASONS.get(reason)
         if kind is None:
             raise ValueError(f"local venue: reject reason {reason!r} unknown (known: {', '.join(REJECT_REASONS)})")

@@ -191,9 +191,11 @@ async def test_validate_only_places_nothing(venue: LocalVenue, trading: Composit
         return
     await trading.validate_order(BTC, Side.BUY, qty, price, TimeInForce.IOC)
     assert account.orders == {}
-    venue.reject_next_order(trading.name, "invalid")  # validate-only paths never reach the engine's order entry
-    await trading.validate_order(BTC, Side.BUY, qty, price)
-    venue.clear_order_faults(trading.name)
+    venue.reject_next_order(trading.name, "invalid")  # the exchange refuses the test order as it would the real one
+    with pytest.raises(InvalidOrderError):
+        await trading.validate_order(BTC, Side.BUY, qty, price)
+    await trading.validate_order(BTC, Side.BUY, qty, price)  # the fault was used up; still nothing placed
+    assert account.orders == {}
     with pytest.raises(InvalidOrderError, match="step"):
         await trading.validate_order(BTC, Side.BUY, qty * 1.5 + 1e-7, price)
 
