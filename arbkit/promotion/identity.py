@@ -45,7 +45,8 @@ def section_hashes(exchanges: Iterable[str], symbols: Iterable[Any], arbitrage: 
 
 def trading_identity(session: Any, execution: Any) -> TradingIdentity:
     """The identity of what ``session`` would trade under the ``execution`` config."""
-    sections = section_hashes(session.config.exchanges, session.symbols, session.arbitrage, execution)
+    arbitrage = getattr(session, "configured_arbitrage", session.arbitrage)  # not the copy sized to the cap
+    sections = section_hashes(session.config.exchanges, session.symbols, arbitrage, execution)
     return TradingIdentity(digest(sections), sections, target_of(session))
 
 

@@ -56,6 +56,7 @@ class Session:
     def __init__(self, config: ArbkitConfig, arbitrage: ArbitrageConfig, symbols: list[Symbol], name: str) -> None:
         self.config = config
         self.arbitrage = arbitrage
+        self.configured_arbitrage = arbitrage
         self.symbols = symbols
         self.name = name
         self.venue: Any = None
@@ -305,12 +306,13 @@ async def connect(
         from arbkit.venue.attach import attach_to_venue
 
         cfg, skipped = attach_to_venue(cfg, running_venue)
-    arbitrage = default_arbitrage(cfg, wanted, skipped)
+    arbitrage = configured = default_arbitrage(cfg, wanted, skipped)
     if trading:  # the scanner sizes within what execution may send (execution.size_to_cap)
         from arbkit.execution.trader import trading_arbitrage
 
         arbitrage = trading_arbitrage(cfg, arbitrage)
     session = Session(cfg, arbitrage, wanted, name)
+    session.configured_arbitrage = configured  # as the user wrote it (the promotion hash), before sizing to the cap
     session.watchdog.start()
     session.venue = running_venue
     session._owns_venue = owns_venue  # type: ignore[attr-defined]
