@@ -6,6 +6,7 @@ Every exchange that has both a venue protocol and a factory entry runs the same 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,6 +15,11 @@ from arbkit.exchanges.factory import EXCHANGE_REST_MAP
 from arbkit.venue import LocalVenue
 from arbkit.venue.attach import venue_speaks
 from arbkit.venue.protocols import PROTOCOLS
+
+# pytest-xdist's workers export COLUMNS=80 and LINES=24; the CLI honours COLUMNS, and its tests (and every command
+# they start) expect the width of a plain pipe, as in a single-process run
+for _var in ("COLUMNS", "LINES"):
+    os.environ.pop(_var, None)
 
 SERVED = {name for name in PROTOCOLS if venue_speaks(name)}
 PUBLIC_EXCHANGES = sorted(SERVED & {key[0].value for key in EXCHANGE_REST_MAP if not key[1]})
