@@ -25,6 +25,7 @@ from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
 from arbkit.runtime.default_pairs import default_pair_symbols
+from arbkit.runtime.gc_pauses import freeze_long_lived
 from arbkit.runtime.loop_watchdog import LoopWatchdog
 from arbkit.structs import BookHealth, BookState, Symbol
 
@@ -304,6 +305,7 @@ async def connect(
 
         cfg, skipped = attach_to_venue(cfg, running_venue)
     session = Session(cfg, default_arbitrage(cfg, wanted, skipped), wanted, name)
+    freeze_long_lived()  # modules and the venue: full collections skip them (they cost 100+ ms blocks)
     session.watchdog.start()
     session.venue = running_venue
     session._owns_venue = owns_venue  # type: ignore[attr-defined]
@@ -321,6 +323,7 @@ async def connect(
         await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in starting))
         if wait and not unresolved:  # an unreachable exchange's listings are unknown: nothing to check against
             session.check_listings()
+        freeze_long_lived()  # the exchanges' markets too
         if trading:
             from arbkit.execution.trader import start_trader
 
