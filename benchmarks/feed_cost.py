@@ -31,7 +31,7 @@ from arbkit.structs import BookState, BookUpdate, Symbol
 BASELINE = "451af39"  # the last book_feed.py before the issue-8 rewrite (watch loop without supervision)
 DEPTH = 20
 SOURCE_LEVELS = 50
-BOOKS = 512  # distinct ccxt books cycled through, so no update is a repeat of the one before
+BOOKS = 20  # 4 venues x 5 symbols, cycled through: no update is a repeat of the one before
 BATCH = 4_096
 
 
