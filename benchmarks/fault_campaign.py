@@ -189,14 +189,15 @@ class Observer:
                 else:
                     side.pop(price, None)
         tops = self._tops[key]
-        tops[delta.seq] = (sorted(book[0].items(), reverse=True)[:DEPTH], sorted(book[1].items())[:DEPTH])
+        # tuples of float pairs: the collector stops tracking them, so the mirror adds nothing to its full walks
+        tops[delta.seq] = (tuple(sorted(book[0].items(), reverse=True)[:DEPTH]), tuple(sorted(book[1].items())[:DEPTH]))
         while len(tops) > 400:
             del tops[next(iter(tops))]
 
     def expected(self, exchange: str, symbol: str, seq: int) -> tuple[list[Any], list[Any]] | None:
         top = self._tops[(exchange, symbol)].get(seq)
         if top is not None:
-            return top
+            return list(top[0]), list(top[1])
         snap = self.venue.book_at(exchange, symbol, seq)
         return None if snap is None else (list(snap.bids[:DEPTH]), list(snap.asks[:DEPTH]))
 

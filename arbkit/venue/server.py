@@ -39,6 +39,7 @@ REJECT_REASONS: dict[str, ErrorKind] = {
 log = logging.getLogger(__name__)
 
 _FLUSH = object()  # queue item: a stall may have ended, release held market data
+_RELEASE_BATCH = 64  # held market data released per event-loop turn after a stall (a burst fits in one)
 
 
 class _Pump:
@@ -76,8 +77,10 @@ class _Pump:
             return
         if self.held:
             held, self.held = self.held, []
-            for old in held:
+            for n, old in enumerate(held, 1):
                 await self._deliver(old)
+                if n % _RELEASE_BATCH == 0:  # a long backlog goes out in batches, the event loop running between
+                    await asyncio.sleep(0)
         if item is not _FLUSH:
             await self._deliver(item)
 
