@@ -31,7 +31,7 @@ from arbkit.exchanges.ccxt_books import (
     socket_alive,
     ws_clients,
 )
-from arbkit.exchanges.convert import levels
+from arbkit.exchanges.tuple_book import book_levels
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
 
 __all__ = ["BookFeed", "BookStalled", "ChecksumMismatch", "SequenceGap", "fail_watch", "reset_connections"]
@@ -250,8 +250,8 @@ class BookFeed:
         """ccxt's book -> an arbkit OrderBook and its health, emitted: the per-update hot path (one clock read)."""
         now_ms = time.time() * 1000.0
         depth = self._depth
-        bids = levels(raw["bids"], depth)
-        asks = levels(raw["asks"], depth)
+        bids = book_levels(raw["bids"], depth)
+        asks = book_levels(raw["asks"], depth)
         book = OrderBook(self.exchange, self.symbol, bids, asks, raw.get("timestamp"), raw.get("nonce"), now_ms)
         self._updates += 1
         self._last_ms = now_ms
