@@ -25,7 +25,7 @@ from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
 from arbkit.runtime.default_pairs import default_pair_symbols
-from arbkit.runtime.gc_pauses import freeze_long_lived
+from arbkit.runtime.gc_pauses import freeze_long_lived, thaw
 from arbkit.runtime.loop_watchdog import LoopWatchdog
 from arbkit.structs import BookHealth, BookState, Symbol
 
@@ -183,6 +183,8 @@ class Session:
             await self.venue.close()
         if _SESSIONS.get(self.name) is self:
             del _SESSIONS[self.name]
+        if not _SESSIONS:
+            thaw()  # no session left to keep pauses short for: the collector may free what was frozen
 
     async def __aenter__(self) -> Self:
         return self
