@@ -33,6 +33,7 @@ class LoopWatchdog:
         self.longest_block_ms = 0.0
         self.longest_block_cpu_ms = 0.0  # process CPU time spent during the longest block
         self.longest_block_running = ""  # the most sampled stacks during the longest block
+        self.longest_block_at = 0.0  # time.monotonic() when the longest block ended
         self.warnings = 0
         self._beat = time.monotonic()
         self._samples: tuple[float, Counter[str]] = (0.0, Counter())  # (beat, stacks) of the block in progress
@@ -71,6 +72,7 @@ class LoopWatchdog:
             lag_ms = (now - before - self.interval) * 1000.0
             if lag_ms > self.longest_block_ms:
                 self.longest_block_ms = lag_ms
+                self.longest_block_at = now
                 self.longest_block_cpu_ms = (time.process_time() - cpu_before) * 1000.0
                 beat, stacks = self._samples
                 if beat == before and stacks:
@@ -102,5 +104,8 @@ class LoopWatchdog:
         frame = sys._current_frames().get(self._loop_thread)
         if frame is None:
             return "(loop thread not found)"
-        stack = traceback.extract_stack(frame)[-depth:]
+        try:  # the loop thread runs on while its frames are read: a frame can finish under us
+            stack = traceback.extract_stack(frame)[-depth:]
+        except Exception:
+            return "(stack changed while read)"
         return " <- ".join(f"{f.name} ({f.filename.rsplit('/', 1)[-1]}:{f.lineno})" for f in reversed(stack))
