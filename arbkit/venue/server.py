@@ -39,7 +39,7 @@ REJECT_REASONS: dict[str, ErrorKind] = {
 log = logging.getLogger(__name__)
 
 _FLUSH = object()  # queue item: a stall may have ended, release held market data
-_RELEASE_BATCH = 64  # held market data released per event-loop turn after a stall (a burst fits in one)
+_RELEASE_BATCH = 16  # held market data released per event-loop turn after a stall (a burst skips early in it)
 
 
 class _Pump:
