@@ -307,8 +307,9 @@ class LocalVenue:
         self._pumps[self.context(name).name].skip.setdefault(symbol, []).append(max(0, after))
 
     def burst(self, name: str, symbol: str, seconds: float, faulty: tuple[int, ...] = (2, 4)) -> None:
-        """A burst after a stall: hold ``name``'s market data for ``seconds``, then send it all in one write (one TCP
-        read for the client) with the deltas of ``symbol`` at positions ``faulty`` of the burst skipped."""
+        """A burst after a stall: hold ``name``'s market data for ``seconds``, then send it back to back, up to
+        ``_RELEASE_BATCH`` frames per loop turn (one TCP read each for the client), with the deltas of ``symbol`` at
+        positions ``faulty`` of the burst skipped."""
         self.stall(name, seconds)
         for position in faulty:
             self.skip_sequence(name, symbol, position)
