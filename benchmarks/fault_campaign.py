@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import statistics
 import sys
@@ -86,6 +87,7 @@ class Report:
     longest_block_cpu_ms: float = 0.0
     longest_block_running: str = ""
     longest_block_at_s: float = 0.0  # seconds after the session started
+    gc_pauses: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # generation -> ms each
     delays_ms: list[float] = field(default_factory=list)
     tasks: dict[str, int] = field(default_factory=dict)
     connections: dict[str, int] = field(default_factory=dict)
@@ -135,6 +137,11 @@ class Report:
             f" after connect; process CPU in it {self.longest_block_cpu_ms:.1f} ms; sampled:"
             f" {self.longest_block_running or '-'}"
         )
+        for generation, pauses in sorted(self.gc_pauses.items()):
+            print(
+                f"  garbage collections, generation {generation}: {len(pauses)}, p50 {_pct(pauses, 50):.1f} ms,"
+                f" longest {max(pauses):.1f} ms (wall, the loop stopped)"
+            )
         if self.delays_ms:
             print(
                 f"frame -> evaluation delay: p50 {_pct(self.delays_ms, 50):.1f} ms, p99 {_pct(self.delays_ms, 99):.1f}"
@@ -319,9 +326,36 @@ def _connections(venue: LocalVenue) -> int:
     return sum(len(venue.context(e).hub.connections) for e in EXCHANGES)
 
 
+class GcTimer:
+    """Times every garbage collection while the session is live (a full one stops the loop without a Python frame
+    the watchdog could sample)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.active = False
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if not self.active:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.report.gc_pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000.0)
+
+
 async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
     """Run one campaign and return its report (the caller prints it and judges the targets)."""
     report = Report(seed)
+    timer = GcTimer(report)
+    gc.callbacks.append(timer)
+    try:
+        return await _campaign(report, seed, plan, timer)
+    finally:
+        gc.callbacks.remove(timer)
+
+
+async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTimer) -> Report:
     rng = random.Random(seed)
     report.tasks["before"] = len(asyncio.all_tasks())
     symbols = list(SYMBOLS[: plan.symbols])
@@ -333,6 +367,7 @@ async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
         started = time.monotonic()
         session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=symbols, name=f"c{seed}")
         observer = Observer(venue, session, report)
+        timer.active = True
         try:
             observer.attach()
             await asyncio.sleep(1.0)
@@ -364,6 +399,7 @@ async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
             report.longest_block_running = session.watchdog.longest_block_running
             report.longest_block_at_s = session.watchdog.longest_block_at - started
         finally:
+            timer.active = False
             await session.stop()
         await asyncio.sleep(0.5)
         report.connections["after"] = _connections(venue)
