@@ -31,7 +31,7 @@ from arbkit.exchanges.ccxt_books import (
     socket_alive,
     ws_clients,
 )
-from arbkit.exchanges.convert import levels
+from arbkit.exchanges.tuple_book import book_levels
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
 
 __all__ = ["BookFeed", "BookStalled", "ChecksumMismatch", "SequenceGap", "fail_watch", "reset_connections"]
@@ -90,7 +90,7 @@ class BookFeed:
         self._down_since = time.monotonic()
         self._last_ms: float | None = None
         self._last_error: str | None = None
-        self._rate_mark = (time.monotonic(), 0)
+        self._rate_mark = (time.time() * 1000.0, 0)  # (wall ms, updates) where the current rate window began
         self._rate = 0.0
 
     # ------------------------------------------------------------------ lifecycle
@@ -125,29 +125,35 @@ class BookFeed:
 
     # ------------------------------------------------------------------ health
     def health(self) -> BookHealth:
-        now = time.monotonic()
-        mark_t, mark_n = self._rate_mark
-        if now - mark_t >= 1.0:
-            self._rate = (self._updates - mark_n) / (now - mark_t)
-            self._rate_mark = (now, self._updates)
+        return self._health(time.time() * 1000.0, self.running)
+
+    def _health(self, now_ms: float, running: bool) -> BookHealth:
+        """The health at wall time ``now_ms`` (one clock read per update on the hot path; positional for speed)."""
+        mark_ms, mark_n = self._rate_mark
+        elapsed = now_ms - mark_ms
+        if elapsed >= 1000.0 or elapsed < 0.0:  # (a wall clock stepped back restarts the rate window)
+            if elapsed > 0.0:
+                self._rate = (self._updates - mark_n) * 1000.0 / elapsed
+            self._rate_mark = (now_ms, self._updates)
         book = self.book
         state = self.state
-        if state is BookState.LIVE and not self.running:  # a book nobody keeps is never live
+        if state is BookState.LIVE and not running:  # a book nobody keeps is never live
             state = BookState.DISCONNECTED
+        last_ms = self._last_ms
         return BookHealth(
-            exchange=self.exchange,
-            symbol=self.symbol,
-            state=state,
-            sequence=book.sequence if book else None,
-            age_ms=None if self._last_ms is None else time.time() * 1000.0 - self._last_ms,
-            updates=self._updates,
-            updates_per_second=self._rate,
-            gaps=self._gaps,
-            resyncs=self._resyncs,
-            checksum_failures=self._checksum_failures,
-            reconnects=self._reconnects,
-            crossed=self._crossed_run > 0,
-            last_error=self._last_error,
+            self.exchange,
+            self.symbol,
+            state,
+            None if book is None else book.sequence,
+            None if last_ms is None else now_ms - last_ms,
+            self._updates,
+            self._rate,
+            self._gaps,
+            self._resyncs,
+            self._checksum_failures,
+            self._reconnects,
+            self._crossed_run > 0,
+            self._last_error,
         )
 
     def check_stall(self, now_ms: float) -> bool:
@@ -241,21 +247,16 @@ class BookFeed:
         return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
 
     def _on_book(self, raw: Any) -> None:
+        """ccxt's book -> an arbkit OrderBook and its health, emitted: the per-update hot path (one clock read)."""
         now_ms = time.time() * 1000.0
         depth = self._depth
-        book = OrderBook(
-            self.exchange,
-            self.symbol,
-            levels(raw["bids"], depth),
-            levels(raw["asks"], depth),
-            raw.get("timestamp"),
-            raw.get("nonce"),
-            now_ms,
-        )
+        bids = book_levels(raw["bids"], depth)
+        asks = book_levels(raw["asks"], depth)
+        book = OrderBook(self.exchange, self.symbol, bids, asks, raw.get("timestamp"), raw.get("nonce"), now_ms)
         self._updates += 1
         self._last_ms = now_ms
         self.book = book
-        if book.bids and book.asks and book.bids[0][0] >= book.asks[0][0]:
+        if bids and asks and bids[0][0] >= asks[0][0]:
             self._crossed_run += 1
             if self._crossed_run >= _CROSSED_LIMIT:
                 self._crossed_run = 0
@@ -267,7 +268,7 @@ class BookFeed:
             if self.state is not BookState.LIVE:
                 self.state = BookState.LIVE
                 self._live.set()
-        self._emit(BookUpdate(book, self.health()))
+        self._emit(BookUpdate(book, self._health(now_ms, True)))  # called from the feed's own running task
 
     # ------------------------------------------------------------------ recovery
     def _interrupt(self, state: BookState, reason: str, scope: str) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import ccxt
 from ccxt.async_support.base.ws.client import MSG_SIZE_OVERHEAD, Client
 
+from arbkit.exchanges.tuple_book import tuple_order_book
+
 log = logging.getLogger(__name__)
 
 # Keeps fire-and-forget closes and unsubscribes referenced until they finish.
@@ -218,7 +220,11 @@ class BatchedClient(Client):
 
 
 class BatchedReceive:
-    """Mixin for an exchange's ccxt.pro class: its websocket connections handle bursts in batches."""
+    """Mixin for an exchange's ccxt.pro class: its websocket connections handle bursts in batches, and its books
+    keep their rows as tuples (``tuple_book``), so the feed slices them instead of copying every level."""
+
+    def order_book(self, snapshot: dict[str, Any] | None = None, depth: int | None = None) -> Any:
+        return tuple_order_book(snapshot, depth)
 
     def client(self, url: str) -> Any:
         ws = super().client(url)  # type: ignore[misc]

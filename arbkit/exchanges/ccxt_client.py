@@ -5,7 +5,10 @@ The same instance serves REST (ccxt.pro classes extend ccxt.async_support) and w
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import functools
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +21,21 @@ from arbkit.exchanges.urls import check_spec_settings, configured_sources, is_lo
 from arbkit.masking import protected_logger
 
 __all__ = ["build_client", "check_exchange_urls", "is_loopback", "rewrite_urls"]
+
+
+@functools.cache
+def _ssl_context(cafile: str | None) -> ssl.SSLContext:
+    """One verifying TLS context per CA bundle for the whole process: ccxt builds its own per client on first use,
+    which parses the CA bundle again each time (tens of ms of CPU with the event loop stopped, per exchange)."""
+    return ssl.create_default_context(cafile=cafile)
+
+
+async def prepare_tls() -> None:
+    """Build the shared TLS context (ccxt's default CA bundle) in a worker thread, where parsing the bundle does not
+    stop the event loop; ``build_client`` then finds it ready."""
+    import certifi
+
+    await asyncio.to_thread(_ssl_context, certifi.where())
 
 
 def build_client(spec: ExchangeSpec, config: ExchangeConfig, private: bool = False) -> Any:
@@ -55,6 +73,8 @@ def build_client(spec: ExchangeSpec, config: ExchangeConfig, private: bool = Fal
             if config.settings.get(extra):
                 params[extra] = str(config.settings[extra])
     client = cls(params)
+    if client.verify and client.ssl_context is None and not client.options.get("include_OS_certificates"):
+        client.ssl_context = _ssl_context(client.cafile)
     for feature in spec.has_off:
         client.has[feature] = False
     if local:

@@ -26,9 +26,16 @@ _TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK, 
 
 
 def levels(side: Any, depth: int | None) -> list[tuple[float, float]]:
-    """The best ``depth`` levels of a ccxt book side as (price, quantity) tuples."""
+    """The best ``depth`` levels of a ccxt book side as (price, quantity) tuples.
+
+    The hot path of every book update, so ``tuple`` runs over the rows in C. ccxt builds every row of a side by one
+    parser, so one shape per side: rows that carry more than price and size (an order count or id, after them) show
+    on the first row and are cut to two."""
     rows = side[:depth] if depth is not None else side
-    return [(row[0], row[1]) for row in rows]
+    out = list(map(tuple, rows))
+    if out and len(out[0]) != 2:
+        out = [(row[0], row[1]) for row in rows]
+    return out
 
 
 def order_book(exchange: str, symbol: Symbol, raw: Any, depth: int | None) -> OrderBook:

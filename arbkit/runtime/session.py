@@ -25,6 +25,7 @@ from arbkit.exchanges.ccxt_client import check_exchange_urls
 from arbkit.exchanges.composite_public import CompositePublicSpotExchange
 from arbkit.exchanges.factory import get_composite_implementation
 from arbkit.runtime.default_pairs import default_pair_symbols
+from arbkit.runtime.gc_pauses import freeze_long_lived, thaw
 from arbkit.runtime.loop_watchdog import LoopWatchdog
 from arbkit.structs import BookHealth, BookState, Symbol
 
@@ -183,6 +184,8 @@ class Session:
             await self.venue.close()
         if _SESSIONS.get(self.name) is self:
             del _SESSIONS[self.name]
+        if not _SESSIONS:
+            thaw()  # no session left to keep pauses short for: the collector may free what was frozen
 
     async def __aenter__(self) -> Self:
         return self
@@ -313,6 +316,7 @@ async def connect(
         arbitrage = trading_arbitrage(cfg, arbitrage)
     session = Session(cfg, arbitrage, wanted, name)
     session.configured_arbitrage = configured  # as the user wrote it (the promotion hash), before sizing to the cap
+    freeze_long_lived()  # modules and the venue: full collections skip them (they cost 100+ ms blocks)
     session.watchdog.start()
     session.venue = running_venue
     session._owns_venue = owns_venue  # type: ignore[attr-defined]
@@ -330,6 +334,7 @@ async def connect(
         await asyncio.gather(*(session.add_exchange(n, wait=wait) for n in starting))
         if wait and not unresolved:  # an unreachable exchange's listings are unknown: nothing to check against
             session.check_listings()
+        freeze_long_lived()  # the exchanges' markets too
         if trading:
             from arbkit.execution.trader import start_trader
 

@@ -21,8 +21,9 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class BookDelta(msgspec.Struct, frozen=True):
-    """The levels that changed in one update (quantity 0 deletes); ``prev_seq`` + 1 == ``seq``."""
+class BookDelta(msgspec.Struct, frozen=True, gc=False):
+    """The levels that changed in one update (quantity 0 deletes); ``prev_seq`` + 1 == ``seq``. Never in a reference
+    cycle, so not tracked by the garbage collector (a venue keeps hundreds per book)."""
 
     symbol: str
     seq: int

@@ -40,6 +40,7 @@ REJECT_REASONS: dict[str, ErrorKind] = {
 log = logging.getLogger(__name__)
 
 _FLUSH = object()  # queue item: a stall may have ended, release held market data
+_RELEASE_BATCH = 16  # held market data released per event-loop turn after a stall (a burst skips early in it)
 
 
 class _Pump:
@@ -77,8 +78,10 @@ class _Pump:
             return
         if self.held:
             held, self.held = self.held, []
-            for old in held:
+            for n, old in enumerate(held, 1):
                 await self._deliver(old)
+                if n % _RELEASE_BATCH == 0:  # a long backlog goes out in batches, the event loop running between
+                    await asyncio.sleep(0)
         if item is not _FLUSH:
             await self._deliver(item)
 
@@ -305,8 +308,9 @@ class LocalVenue:
         self._pumps[self.context(name).name].skip.setdefault(symbol, []).append(max(0, after))
 
     def burst(self, name: str, symbol: str, seconds: float, faulty: tuple[int, ...] = (2, 4)) -> None:
-        """A burst after a stall: hold ``name``'s market data for ``seconds``, then send it all in one write (one TCP
-        read for the client) with the deltas of ``symbol`` at positions ``faulty`` of the burst skipped."""
+        """A burst after a stall: hold ``name``'s market data for ``seconds``, then send it back to back, up to
+        ``_RELEASE_BATCH`` frames per loop turn (one TCP read each for the client), with the deltas of ``symbol`` at
+        positions ``faulty`` of the burst skipped."""
         self.stall(name, seconds)
         for position in faulty:
             self.skip_sequence(name, symbol, position)

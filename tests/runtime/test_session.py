@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import socket
 import time
 
@@ -41,8 +42,10 @@ async def test_add_and_remove_exchange_without_disturbing_the_others() -> None:
             after = binance.health(BTC)[0]
             assert after.state is BookState.LIVE and after.updates > before.updates
             assert after.reconnects == before.reconnects and after.resyncs == before.resyncs
+            assert gc.get_freeze_count() > 100_000  # the startup heap is out of the full collections' way
         finally:
             await session.stop()
+        assert gc.get_freeze_count() == 0  # the last session gave it back to the collector
 
 
 async def test_exchange_down_at_start_is_out_then_rejoins() -> None:
