@@ -49,7 +49,10 @@ def same_book(book: Any, venue: LocalVenue, depth: int | None = None) -> bool:
     snap = venue.book_at("mexc", SYM, book["nonce"])
     assert snap is not None, f"seq {book['nonce']} left the venue history"
     bids, asks = book["bids"][:depth], book["asks"][:depth]
-    return [list(x) for x in snap.bids[:depth]] == bids and [list(x) for x in snap.asks[:depth]] == asks
+    # plain ccxt keeps levels as lists, arbkit's exchange classes as (price, size) tuples: compare the values
+    return [tuple(x) for x in snap.bids[:depth]] == [tuple(x) for x in bids] and [
+        tuple(x) for x in snap.asks[:depth]
+    ] == [tuple(x) for x in asks]
 
 
 @pytest.fixture
