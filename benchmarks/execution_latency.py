@@ -39,7 +39,7 @@ from arbkit.execution.executor import Executor, MarketContext
 from arbkit.execution.journal import Journal
 from arbkit.execution.killswitch import KillSwitch
 from arbkit.execution.machine import ExecState
-from arbkit.execution.plan import build_plan
+from arbkit.execution.plan import ExecutionPlan, build_plan
 from arbkit.structs import BookHealth, BookState, Side, Symbol
 from arbkit.venue import LocalVenue
 
@@ -151,9 +151,11 @@ class Runner:
 def journal_cost(path: str, n: int, sync: str) -> float:
     """Microseconds per transition (each its own committed transaction)."""
     journal = Journal(path, sync=sync)
-    from tests.execution.helpers import plan
-
-    p = plan()
+    p = ExecutionPlan(
+        pair_id="btc_usdt", symbol=Symbol.parse("BTC/USDT"), buy_exchange="binance", sell_exchange="kraken",
+        quantity=0.01, buy_price=100.0, sell_price=101.0, buy_vwap=100.0, sell_vwap=101.0, buy_worst=100.0,
+        sell_worst=101.0, buy_fee=0.001, sell_fee=0.001, expected_profit=0.008, opportunity_ms=1_000,
+    )  # fmt: skip
     started = time.perf_counter()
     for i in range(n):
         eid = f"b{i}"

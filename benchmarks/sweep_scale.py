@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from arbkit.sweep import sweep
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: the tests' recording maker
 from tests.sweep.helpers import crossings, make_recording, write_base
 
 
