@@ -47,21 +47,30 @@ class Source:
         return lambda: self._listeners.remove(listener)
 
     def push(self, bid: float, ask: float, state: BookState = BookState.LIVE, qty: float = 1.0) -> None:
-        now = time.time() * 1000
-        book = OrderBook(self.name, BTC, [(bid, qty)], [(ask, qty)], sequence=1, received_ms=now)
+        self.push_levels([(bid, qty)], [(ask, qty)], state)
+
+    def push_levels(
+        self, bids: list[tuple[float, float]], asks: list[tuple[float, float]], state: BookState = BookState.LIVE
+    ) -> None:
+        book = OrderBook(self.name, BTC, bids, asks, sequence=1, received_ms=time.time() * 1000)
         health = BookHealth(self.name, BTC, state, 1, 0.0, 1, 1.0, 0, 0, 0, 0)
         for listener in list(self._listeners):
             listener(BookUpdate(book, health))
 
 
-def test_opportunity_opens_updates_and_closes() -> None:
-    arb = parse_arbitrage_config(_config(["a", "b"]).sections["arbitrage"], _config(["a", "b"]))
-    scanner = Scanner(arb)
+def _two_venues(cfg: ArbkitConfig) -> tuple[Scanner, Source, Source, list[OpportunityEvent]]:
+    """A scanner over hand-driven sources "a" and "b", and the list its events go to."""
+    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
     a, b = Source("a"), Source("b")
     scanner.attach(a)
     scanner.attach(b)
     events: list[OpportunityEvent] = []
     scanner.add_listener(events.append)
+    return scanner, a, b, events
+
+
+def test_opportunity_opens_updates_and_closes() -> None:
+    scanner, a, b, events = _two_venues(_config(["a", "b"]))
     assert len(scanner.pairs()) == 2  # a->b and b->a
     a.push(99.0, 100.0)
     b.push(101.0, 102.0)  # buy a at 100, sell b at 101: 100 bps raw, 80 after fees
@@ -78,12 +87,7 @@ def test_opportunity_opens_updates_and_closes() -> None:
 
 def test_unhealthy_book_takes_no_part_and_closes_open_opportunities() -> None:
     cfg = _config(["a", "b"])
-    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
-    a, b = Source("a"), Source("b")
-    scanner.attach(a)
-    scanner.attach(b)
-    events: list[OpportunityEvent] = []
-    scanner.add_listener(events.append)
+    _scanner, a, b, events = _two_venues(cfg)
     a.push(99.0, 100.0, state=BookState.RESYNCING)
     b.push(101.0, 102.0)
     assert events == []  # the same dislocation, but a's book is resyncing
@@ -134,30 +138,17 @@ async def test_scanner_finds_the_dislocation_the_venue_injects() -> None:
             await session.stop()
 
 
-def _push_levels(source: Source, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
-    now = time.time() * 1000
-    book = OrderBook(source.name, BTC, bids, asks, sequence=1, received_ms=now)
-    health = BookHealth(source.name, BTC, BookState.LIVE, 1, 0.0, 1, 1.0, 0, 0, 0, 0)
-    for listener in list(source._listeners):
-        listener(BookUpdate(book, health))
-
-
 def test_only_a_change_where_the_last_evaluation_looked_re_evaluates() -> None:
     cfg = _config(["a", "b"])
-    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
-    a, b = Source("a"), Source("b")
-    scanner.attach(a)
-    scanner.attach(b)
-    events: list[OpportunityEvent] = []
-    scanner.add_listener(events.append)
+    scanner, a, b, events = _two_venues(cfg)
     deep = [(100.0 + k, 1.0) for k in range(10)]
-    _push_levels(a, [(99.0, 1.0)], deep)
-    _push_levels(b, [(101.0, 1.0), (95.0, 1.0)] + [(90.0 - k, 1.0) for k in range(8)], [(102.0, 1.0)])
+    a.push_levels([(99.0, 1.0)], deep)
+    b.push_levels([(101.0, 1.0), (95.0, 1.0)] + [(90.0 - k, 1.0) for k in range(8)], [(102.0, 1.0)])
     assert [e.kind for e in events] == [EventKind.OPENED]
     done = scanner.evaluations
-    _push_levels(a, [(99.0, 1.0)], [*deep[:5], (200.0, 3.0)])  # a's asks change only far below the walk
+    a.push_levels([(99.0, 1.0)], [*deep[:5], (200.0, 3.0)])  # a's asks change only far below the walk
     assert scanner.evaluations == done and len(events) == 1  # the last answer stands
-    _push_levels(a, [(99.0, 1.0)], [(100.2, 1.0), *deep[1:]])  # the top ask moved: evaluated again
+    a.push_levels([(99.0, 1.0)], [(100.2, 1.0), *deep[1:]])  # the top ask moved: evaluated again
     assert scanner.evaluations == done + 1 and events[-1].kind is EventKind.UPDATED  # a->b; b->a reads a's bids
     assert events[-1].opportunity.buy_vwap == 100.2
 
@@ -168,12 +159,7 @@ def test_a_kept_gate_decision_expires_when_the_other_book_goes_silent(monkeypatc
     clock = [1_000_000]
     monkeypatch.setattr(scanner_module, "_now_ms", lambda: clock[0])
     cfg = _config(["a", "b"], max_age_ms=500)
-    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
-    a, b = Source("a"), Source("b")
-    scanner.attach(a)
-    scanner.attach(b)
-    events: list[OpportunityEvent] = []
-    scanner.add_listener(events.append)
+    _scanner, a, b, events = _two_venues(cfg)
     a.push(99.0, 100.0)
     b.push(101.0, 102.0)
     assert events[-1].kind is EventKind.OPENED
@@ -190,31 +176,21 @@ def test_a_kept_gate_decision_expires_when_the_other_book_goes_silent(monkeypatc
 
 def test_a_level_appearing_past_the_end_of_a_short_book_re_evaluates() -> None:
     cfg = _config(["a", "b"])
-    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
-    a, b = Source("a"), Source("b")
-    scanner.attach(a)
-    scanner.attach(b)
-    events: list[OpportunityEvent] = []
-    scanner.add_listener(events.append)
-    _push_levels(a, [(99.0, 1.0)], [(100.0, 1.0)])  # one ask level: the walk ends with a's book
-    _push_levels(b, [(101.0, 5.0)], [(102.0, 1.0)])
+    _scanner, a, b, events = _two_venues(cfg)
+    a.push_levels([(99.0, 1.0)], [(100.0, 1.0)])  # one ask level: the walk ends with a's book
+    b.push_levels([(101.0, 5.0)], [(102.0, 1.0)])
     assert events[-1].kind is EventKind.OPENED and events[-1].opportunity.quantity == 1.0
-    _push_levels(a, [(99.0, 1.0)], [(100.0, 1.0), (100.5, 1.0)])  # depth where the walk ran out: evaluated again
+    a.push_levels([(99.0, 1.0)], [(100.0, 1.0), (100.5, 1.0)])  # depth where the walk ran out: evaluated again
     assert events[-1].kind is EventKind.UPDATED and events[-1].opportunity.quantity == 2.0
 
 
 def test_a_pair_below_the_hurdle_at_the_top_waits_for_a_new_best_price() -> None:
     cfg = _config(["a", "b"])
-    scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
-    a, b = Source("a"), Source("b")
-    scanner.attach(a)
-    scanner.attach(b)
-    events: list[OpportunityEvent] = []
-    scanner.add_listener(events.append)
-    _push_levels(a, [(99.0, 1.0)], [(100.0, 1.0)])
-    _push_levels(b, [(99.5, 1.0)], [(100.5, 1.0)])  # no edge either way: both directions exit at the top
+    scanner, a, b, events = _two_venues(cfg)
+    a.push_levels([(99.0, 1.0)], [(100.0, 1.0)])
+    b.push_levels([(99.5, 1.0)], [(100.5, 1.0)])  # no edge either way: both directions exit at the top
     done = scanner.evaluations
-    _push_levels(a, [(99.0, 7.0)], [(100.0, 3.0), (100.2, 1.0)])  # sizes and depth only: the answer stands
+    a.push_levels([(99.0, 7.0)], [(100.0, 3.0), (100.2, 1.0)])  # sizes and depth only: the answer stands
     assert scanner.evaluations == done and not events
-    _push_levels(a, [(99.0, 7.0)], [(99.05, 3.0)])  # a new best ask: a->b evaluated again, and now it pays
+    a.push_levels([(99.0, 7.0)], [(99.05, 3.0)])  # a new best ask: a->b evaluated again, and now it pays
     assert scanner.evaluations == done + 1 and events[-1].kind is EventKind.OPENED
