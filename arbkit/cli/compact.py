@@ -11,7 +11,12 @@ from arbkit.errors import ArbkitError
 
 def add_parser(sub: Any) -> None:
     """Register ``compact`` on the ``arbkit`` subcommands."""
-    parser = sub.add_parser("compact", help="merge a recording's small Parquet files into one per partition")
+    parser = sub.add_parser(
+        "compact",
+        help="merge a recording's small Parquet files into one per partition",
+        description="Merge a recording's small Parquet part files into one file per partition (fewer files read "
+        "faster) and recover the batches a crashed recorder left behind; the rows are unchanged.",
+    )
     parser.add_argument("dir", help="recording directory (holds recording.json)")
     parser.add_argument(
         "--small-mb", type=float, default=64.0, help="files below this size (MiB) are merged (default: 64)"

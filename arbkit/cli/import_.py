@@ -13,7 +13,12 @@ DEFAULT_OUT = "recordings/imported"
 
 def add_parser(sub: Any) -> None:
     """Register ``import`` (with its ``tardis`` format) on the ``arbkit`` subcommands."""
-    parser = sub.add_parser("import", help="convert historical L2 files (Tardis CSV) into an arbkit recording")
+    parser = sub.add_parser(
+        "import",
+        help="convert historical L2 files (Tardis CSV) into an arbkit recording",
+        description="Convert a data vendor's historical order book files into an arbkit recording that replays "
+        "like one made by 'arbkit record'. Formats: tardis.",
+    )
     formats = parser.add_subparsers(dest="format", required=True)
     tardis = formats.add_parser(
         "tardis",

@@ -13,7 +13,10 @@ from arbkit.errors import ArbkitError
 def add_parser(sub: Any) -> None:
     """Register ``replay-trade`` on the ``arbkit`` subcommands."""
     parser = sub.add_parser(
-        "replay-trade", help="paper trade a recording with a config: executions, outcomes, P&L, drawdown"
+        "replay-trade",
+        help="paper trade a recording with a config: executions, outcomes, P&L, drawdown",
+        description="Replay a recording through the scanner and the paper executor on the recording's own clock "
+        "and print executions, outcomes, realised P&L and drawdown; no exchange is contacted.",
     )
     parser.add_argument("recording", help="recording directory (holds recording.json)")
     parser.add_argument("--config", default=None, help="config.yaml (arbitrage, execution, paper sections)")

@@ -56,7 +56,14 @@ class RemoteVenue:
 
 
 def add_run_parser(sub: Any) -> None:
-    run = sub.add_parser("run", help="trade opportunities with the executor (local venue by default)")
+    from arbkit.cli.main import _positive_seconds, _symbols
+
+    run = sub.add_parser(
+        "run",
+        help="trade opportunities with the executor (local venue by default)",
+        description="Trade the scanner's opportunities through the risk gate and the executor, journaled to SQLite. "
+        "Runs on the local venue unless --venue or --live; --dry-run fills on paper. Ctrl-C halts (exit 130).",
+    )
     run.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
     where = run.add_mutually_exclusive_group()
     where.add_argument(
@@ -65,13 +72,17 @@ def add_run_parser(sub: Any) -> None:
     where.add_argument("--live", action="store_true", help="the config's real exchange URLs (real orders!)")
     run.add_argument("--dry-run", action="store_true", help="paper fills on the live books; no real order")
     run.add_argument("--yes", action="store_true", help="with --live: trade without the interactive confirmation")
-    run.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+    run.add_argument(
+        "--duration", type=_positive_seconds, default=None, help="stop after this many seconds (default: Ctrl-C)"
+    )
     run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
-    run.add_argument("--symbols", default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
+    run.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
     run.add_argument(
         "--seed", type=int, default=None, help="in-process local venue seed (default: the config's venue.seed, else 7)"
     )
-    run.add_argument("--refresh", type=float, default=1.0, help="seconds between screen redraws (default: 1)")
+    run.add_argument(
+        "--refresh", type=_positive_seconds, default=1.0, help="seconds between screen redraws (default: 1)"
+    )
     run.add_argument("--log-level", dest="sub_log_level", default=None, help=argparse.SUPPRESS)
 
 
@@ -90,6 +101,7 @@ def _missing_credentials(config: ArbkitConfig) -> str | None:
 
 
 async def run_trading(args: argparse.Namespace) -> int:
+    from arbkit.cli.startup import startup_failure
     from arbkit.execution.config import execution_config
     from arbkit.execution.trader import ReconciliationError
     from arbkit.paper.config import paper_config
@@ -104,9 +116,7 @@ async def run_trading(args: argparse.Namespace) -> int:
     promotion_config(config)
     if args.live and not args.dry_run and (problem := _missing_credentials(config)):
         return _refuse(problem)
-    if args.duration is not None and not args.duration > 0:
-        return _refuse(f"--duration: expected seconds above 0, got {args.duration!r}")
-    symbols = [s.strip() for s in args.symbols.split(",") if s.strip()] if args.symbols else None
+    symbols = args.symbols  # parsed and checked by argparse (_symbols)
     if args.live and not args.dry_run and not args.yes:
         shown = [str(s) for s in session_symbols(config, symbols)]
         if not _confirm(list(config.exchanges), shown, execution):
@@ -126,11 +136,7 @@ async def run_trading(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, lambda code=code: (caught.append(code), stop.set()))
     try:
         if not session.exchanges:
-            raise ArbkitError(
-                "no exchange could be started ("
-                + "; ".join(f"{s.exchange}: {s.reason}" for s in session.status())
-                + ")"
-            )
+            raise startup_failure(session)  # one line per exchange; a symbol nobody lists is a usage error
         await _screen(session, args, stop)
         reason = {130: "Ctrl-C", 143: "SIGTERM"}.get(caught[0], "signal") if caught else "run ended"
         report = await session.halt(reason)

@@ -74,6 +74,9 @@ def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         (["record", "--depth", "0"], "--depth: expected a whole number of at least 1, got '0'"),
         (["venue", "--port", "99999"], "--port: expected a TCP port from 0 (any free one) to 65535, got '99999'"),
         (["--log-level", "loud", "scan"], "--log-level: expected DEBUG, INFO, WARNING or ERROR, got 'loud'"),
+        (["run", "--symbols", "BTCUSDT"], "symbol 'BTCUSDT': expected BASE/QUOTE"),
+        (["run", "--duration", "0"], "--duration: expected a number of seconds above 0, got '0'"),
+        (["run", "--refresh", "0"], "--refresh: expected a number of seconds above 0, got '0'"),
     ],
 )
 def test_bad_arguments_are_one_line_usage_errors(
@@ -112,26 +115,23 @@ def test_no_command_prints_help_and_version(capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and out.strip().startswith("arbkit 0.")
 
 
-@pytest.mark.parametrize("command", ["scan", "record", "venue"])
+@pytest.mark.parametrize("command", ["scan", "record", "venue", "run", "compact", "import", "replay-trade", "sweep"])
 def test_each_command_has_a_description(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _main(capsys, command, "--help")
     body = out.split("\n\n")[1]  # usage, blank line, description
     assert code == 0 and not body.startswith("options") and len(body.split()) >= 10, out
 
 
-@pytest.mark.parametrize("command", ["scan", "record"])
+@pytest.mark.parametrize("command", ["scan", "record", "run"])
 def test_symbols_nobody_lists_is_one_clean_line(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _main(
-        capsys,
-        command,
-        "--symbols",
-        "FOO/BAR",
-        "--duration",
-        "5",
-        *(["--out", str(tmp_path)] if command == "record" else []),
-    )
+    extra = {
+        "record": ["--out", str(tmp_path)],
+        # a dry run journals (and logs at WARNING) a failed attestation when it stops, even one that never started
+        "run": ["--dry-run", "--journal", str(tmp_path.parent / "j.sqlite"), "--log-level", "ERROR"],
+    }
+    code, _, err = _main(capsys, command, "--symbols", "FOO/BAR", "--duration", "5", *extra.get(command, []))
     line = _one_line(err)
     assert code == 2
     assert line == "arbkit: symbols FOO/BAR: listed by none of the exchanges (binance, gateio, mexc, kraken)"
