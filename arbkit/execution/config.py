@@ -216,6 +216,8 @@ def _ranged(value: Any, path: str, kind: str, low: float, high: float) -> Any:
     wanted = "an integer" if kind == "int" else "a number"
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         raise ConfigurationError(f"{path}: expected {wanted}, got {value!r}")
+    if not math.isfinite(value):  # int(inf) would raise OverflowError
+        raise ConfigurationError(f"{path}: expected a finite number between {low:g} and {high:g}, got {value!r}")
     if kind == "int" and int(value) != value:
         raise ConfigurationError(f"{path}: expected {wanted}, got {value!r}")
     if not low <= value <= high:

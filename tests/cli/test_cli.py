@@ -55,6 +55,24 @@ def test_bad_config_prints_one_line_and_exits_2(tmp_path: Path, capsys: pytest.C
     assert _one_line(err) == "arbkit: exchanges.binance.rate_limit_per_second: expected a number, got 'fast'"
 
 
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("execution:\n  leg_timeout_ms: .inf\n", "execution.leg_timeout_ms: expected a finite number between 50 and"),
+        ("paper:\n  seed: [1]\n", "paper.seed: expected an integer, got [1]"),
+        ("promotion:\n  min_minutes: .nan\n", "promotion.min_minutes: expected a finite number"),
+    ],
+)
+def test_run_refuses_a_bad_trading_section_in_one_line(
+    section: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text((ROOT / "config.yaml").read_text() + section)
+    code, _, err = _main(capsys, "run", "--dry-run", "--config", str(config), "--journal", str(tmp_path / "j.sqlite"))
+    assert code == 2 and _one_line(err).startswith(f"arbkit: {message}"), err
+    assert not (tmp_path / "j.sqlite").exists()  # refused before anything started
+
+
 def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _main(capsys, "scan", "--config", str(tmp_path / "nope.yaml"))
     assert code == 2 and "config file not found" in _one_line(err)
