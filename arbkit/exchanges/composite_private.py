@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Self
 
@@ -10,7 +11,7 @@ from arbkit.errors import ExchangeNetworkError, InvalidOrderError, UnknownSymbol
 from arbkit.exchanges.ccxt_client import build_client
 from arbkit.exchanges.components import CcxtPrivateSpotRest, CcxtPrivateSpotWebsocket
 from arbkit.exchanges.interfaces import BalanceListener, OrderListener
-from arbkit.exchanges.order_checks import Rounding, parse_enum, parse_symbol
+from arbkit.exchanges.order_checks import Rounding, check_order_id, parse_enum, parse_symbol
 from arbkit.exchanges.spec import ExchangeSpec
 from arbkit.masking import mask
 from arbkit.structs import (
@@ -27,6 +28,11 @@ from arbkit.structs import (
     TimeInForce,
     TradingFee,
 )
+
+
+def _side(exchange: str, symbol: Symbol, side: object) -> Side:
+    """``buy`` / ``sell`` (any case), or InvalidOrderError naming the field."""
+    return parse_enum(exchange, str(symbol), "side", side, Side)
 
 
 def _symbol_list(exchange: str, symbols: object) -> list[object]:
@@ -198,15 +204,25 @@ class CompositePrivateSpotExchange:
     # ------------------------------------------------------------------ execution
 
     async def get_order_by_client_id(self, symbol: Symbol | str, client_order_id: str) -> Order:
-        return self._remember(await self._rest().get_order_by_client_id(Symbol.parse(symbol), client_order_id))
+        sym = parse_symbol(self.name, symbol)
+        cid = check_order_id(self.name, sym, client_order_id, "client_order_id")  # before it reaches a URL
+        return self._remember(await self._rest().get_order_by_client_id(sym, cid))
 
     async def cancel_all_orders(self, symbol: Symbol | str | None = None) -> int:
-        return await self._rest().cancel_all_orders(None if symbol is None else Symbol.parse(symbol))
+        return await self._rest().cancel_all_orders(None if symbol is None else parse_symbol(self.name, symbol))
 
     async def get_my_trades(self, symbol: Symbol | str, since: int | None = None) -> list[Fill]:
-        return await self._rest().get_my_trades(Symbol.parse(symbol), since)
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
+            raise InvalidOrderError(
+                None, f"{symbol} trades: since must be epoch milliseconds, got {since!r}", self.name
+            )
+        return await self._rest().get_my_trades(parse_symbol(self.name, symbol), since)
 
     async def arm_dead_man_switch(self, seconds: float) -> bool:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+            raise InvalidOrderError(
+                None, f"dead-man switch: timeout must be a number of seconds, got {seconds!r}", self.name
+            )
         return await self._rest().arm_dead_man_switch(seconds)
 
     async def validate_order(
@@ -217,7 +233,8 @@ class CompositePrivateSpotExchange:
         price: float,
         time_in_force: TimeInForce = TimeInForce.GTC,
     ) -> None:
-        await self._rest().validate_order(Symbol.parse(symbol), Side(side), quantity, price, time_in_force)
+        sym = parse_symbol(self.name, symbol)
+        await self._rest().validate_order(sym, _side(self.name, sym, side), quantity, price, time_in_force)
 
     async def place_limit_order_within(
         self,
@@ -229,8 +246,9 @@ class CompositePrivateSpotExchange:
         time_in_force: TimeInForce = TimeInForce.IOC,
         client_order_id: str | None = None,
     ) -> Order:
+        sym = parse_symbol(self.name, symbol)
         order = await self._rest().place_limit_order_within(
-            Symbol.parse(symbol), Side(side), quantity, price, valid_for_ms, time_in_force, client_order_id
+            sym, _side(self.name, sym, side), quantity, price, valid_for_ms, time_in_force, client_order_id
         )
         return self._remember(order)
 

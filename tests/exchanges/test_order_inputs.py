@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -192,6 +193,35 @@ async def test_bad_order_inputs_are_arbkit_errors_naming_exchange_symbol_and_fie
         assert isinstance(info.value, InvalidOrderError), f"{change}: {info.value!r}"
         assert str(info.value).startswith(f"{name}: {message}"), str(info.value)
     assert len(venue_orders(venue, name)) == before
+
+
+async def test_execution_calls_refuse_bad_inputs_before_any_request(
+    venue: LocalVenue, private: CompositePrivateSpotExchange
+) -> None:
+    """The executor's calls (client-id lookup, cancel-all, trades, dead-man, validate, staleness-guarded orders)
+    check symbol, side, ids and numbers as place_order does: an arbkit error, nothing sent."""
+    client = private.rest.ccxt.client  # type: ignore[union-attr]
+    last = client.last_request_url
+    cases: list[tuple[Any, str]] = [
+        (private.get_order_by_client_id("BTCUSDT", "abc"), "symbol 'BTCUSDT' is malformed"),
+        (private.get_order_by_client_id("BTC/USDT", "../x"), "BTC/USDT order: client_order_id '../x' is malformed"),
+        (private.get_order_by_client_id("BTC/USDT", ""), "BTC/USDT order: client_order_id '' is malformed"),
+        (private.cancel_all_orders("BTCUSDT"), "symbol 'BTCUSDT' is malformed"),
+        (private.get_my_trades("BTCUSDT"), "symbol 'BTCUSDT' is malformed"),
+        (private.get_my_trades("BTC/USDT", since=-1), "BTC/USDT trades: since must be epoch milliseconds, got -1"),
+        (private.arm_dead_man_switch(math.nan), "dead-man switch: timeout must be a number of seconds, got nan"),
+        (private.validate_order("BTC/USDT", "sideways", 0.001, 50000.0), "BTC/USDT: side 'sideways' is not valid"),
+        (private.validate_order(42, "buy", 0.001, 50000.0), "symbol must be a string"),  # type: ignore[arg-type]
+        (
+            private.place_limit_order_within("BTC/USDT", "sideways", 0.001, 50000.0, 1000),
+            "BTC/USDT: side 'sideways' is not valid",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(InvalidOrderError) as info:
+            await call
+        assert str(info.value).startswith(f"{private.name}: {message}"), str(info.value)
+    assert client.last_request_url == last, "nothing was sent"
 
 
 async def test_malformed_order_ids_are_refused_before_any_request(private: CompositePrivateSpotExchange) -> None:
