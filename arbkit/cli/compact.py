@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
@@ -28,8 +29,8 @@ def add_parser(sub: Any) -> None:
 def run_compact(args: argparse.Namespace) -> int:
     from arbkit.recording.compact import compact
 
-    if args.small_mb <= 0:
-        print("arbkit compact: --small-mb must be > 0", file=sys.stderr)
+    if not 0 < args.small_mb < math.inf:  # NaN and inf too
+        print(f"arbkit compact: --small-mb must be a number above 0, got {args.small_mb}", file=sys.stderr)
         return 2
     try:
         report = compact(args.dir, small_bytes=int(args.small_mb * (1 << 20)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from arbkit.errors import ArbkitError, ConfigurationError
@@ -53,6 +55,9 @@ def run_sweep(args: argparse.Namespace) -> int:
         except ConfigurationError as exc:
             print(f"arbkit sweep: {exc}", file=sys.stderr)
             return 2
+    if problem := _out_problem(Path(args.out)):
+        print(f"arbkit sweep: --out {args.out}: {problem}", file=sys.stderr)
+        return 2
     try:
         results = sweep(
             args.recordings, args.grid, args.out, config=args.config, workers=args.workers, ray=args.ray,
@@ -60,6 +65,9 @@ def run_sweep(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ConfigurationError as exc:
         print(f"arbkit: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a results file the checks above could not foresee (e.g. /proc, a full disk)
+        print(f"arbkit sweep: {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except ArbkitError as exc:
         print(f"arbkit: {exc}", file=sys.stderr)
@@ -69,3 +77,15 @@ def run_sweep(args: argparse.Namespace) -> int:
     print(f"swept {cells} cell(s) x {results['recording'].n_unique()} recording(s): {results.height} row(s), "
           f"{failed} failed -> {args.out}", flush=True)  # fmt: skip
     return 1 if failed else 0
+
+
+def _out_problem(out: Path) -> str | None:
+    """Why the results file cannot be written there (checked before any cell runs), or None."""
+    if out.is_dir():
+        return "is a directory; expected a results file such as results.parquet"
+    parent = out.parent
+    if not parent.is_dir():
+        return f"the folder {parent} does not exist"
+    if not os.access(parent, os.W_OK):
+        return f"cannot write in {parent}"
+    return None

@@ -116,6 +116,20 @@ def test_record_out_that_cannot_be_created_or_is_a_file(tmp_path: Path, capsys: 
     assert a_file.read_text() == "mine"
 
 
+def test_sweep_out_and_compact_sizes_that_cannot_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("arbitrage.min_profit_bps: [0, 5]\n")
+    for out, problem in [
+        (tmp_path, "is a directory; expected a results file such as results.parquet"),
+        (tmp_path / "no" / "r.parquet", f"the folder {tmp_path / 'no'} does not exist"),
+    ]:
+        code, _, err = _main(capsys, "sweep", "--recordings", str(tmp_path), "--grid", str(grid), "--out", str(out))
+        assert code == 2 and _one_line(err) == f"arbkit sweep: --out {out}: {problem}"
+    for size in ("nan", "inf", "0"):
+        code, _, err = _main(capsys, "compact", str(tmp_path), "--small-mb", size)
+        assert code == 2 and _one_line(err).startswith("arbkit compact: --small-mb must be a number above 0, got ")
+
+
 def test_venue_on_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
