@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sqlite3
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from arbkit.config import ArbkitConfig, ExchangeConfig, load_config
-from arbkit.errors import ArbkitError, PublicOnlyError
+from arbkit.errors import ConfigurationError, PublicOnlyError
 
 __all__ = ["RemoteVenue", "add_run_parser", "run_trading"]
 
@@ -32,7 +34,7 @@ class RemoteVenue:
 
         self.origin = origin.rstrip("/")
         if not self.origin.startswith(("http://", "https://")):
-            raise ArbkitError(f"--venue: expected a URL such as http://127.0.0.1:8700, got {origin!r}")
+            raise ConfigurationError(f"--venue: expected a URL such as http://127.0.0.1:8700, got {origin!r}")
         self.exchanges = list(exchanges if exchanges is not None else PROTOCOLS)
 
     def exchange_config(self, name: str) -> ExchangeConfig:
@@ -91,6 +93,19 @@ def _refuse(message: str) -> int:
     return 2
 
 
+def _journal_problem(path: Path) -> str | None:
+    """Why ``path`` cannot hold the SQLite journal (checked before anything starts), or None."""
+    if path.is_dir():
+        return "is a directory; expected a journal file such as arbkit-journal.sqlite"
+    if not path.parent.is_dir():
+        return f"the folder {path.parent} does not exist"
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as head:
+            if head.read(16) != b"SQLite format 3\x00":
+                return "is not an SQLite journal (refusing to write into another file)"
+    return None
+
+
 def _missing_credentials(config: ArbkitConfig) -> str | None:
     missing = [cfg for cfg in config.exchanges.values() if not cfg.has_credentials]
     if not missing:
@@ -117,6 +132,8 @@ async def run_trading(args: argparse.Namespace) -> int:
     if args.live and not args.dry_run and (problem := _missing_credentials(config)):
         return _refuse(problem)
     symbols = args.symbols  # parsed and checked by argparse (_symbols)
+    if problem := _journal_problem(Path(args.journal)):
+        return _refuse(f"--journal {args.journal}: {problem}")
     if args.live and not args.dry_run and not args.yes:
         shown = [str(s) for s in session_symbols(config, symbols)]
         if not _confirm(list(config.exchanges), shown, execution):
@@ -129,6 +146,8 @@ async def run_trading(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except (PublicOnlyError, ReconciliationError, PromotionRefused, PreflightError) as exc:
         return _refuse(str(exc))
+    except sqlite3.Error as exc:  # a journal the checks above could not foresee
+        return _refuse(f"--journal {args.journal}: cannot use it as a journal ({exc})")
     stop = asyncio.Event()
     caught: list[int] = []
     loop = asyncio.get_running_loop()

@@ -73,6 +73,23 @@ def test_run_refuses_a_bad_trading_section_in_one_line(
     assert not (tmp_path / "j.sqlite").exists()  # refused before anything started
 
 
+def test_run_journal_and_venue_that_cannot_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    for journal, problem in [
+        (tmp_path, "is a directory; expected a journal file such as arbkit-journal.sqlite"),
+        (notes, "is not an SQLite journal (refusing to write into another file)"),
+        (tmp_path / "no" / "j.sqlite", f"the folder {tmp_path / 'no'} does not exist"),
+    ]:
+        code, _, err = _main(capsys, "run", "--dry-run", "--journal", str(journal), "--duration", "1")
+        assert code == 2 and _one_line(err) == f"arbkit run: --journal {journal}: {problem}"
+    assert notes.read_text() == "mine"
+    code, _, err = _main(capsys, "run", "--venue", "notaurl", "--journal", str(tmp_path / "j.sqlite"))
+    assert (
+        code == 2 and _one_line(err) == "arbkit: --venue: expected a URL such as http://127.0.0.1:8700, got 'notaurl'"
+    )
+
+
 def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _main(capsys, "scan", "--config", str(tmp_path / "nope.yaml"))
     assert code == 2 and "config file not found" in _one_line(err)
