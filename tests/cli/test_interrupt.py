@@ -68,3 +68,45 @@ def test_venue_interrupted_exits_130() -> None:
     assert code == 130, err
     assert "binance: rest=http://127.0.0.1:" in out
     assert not any(n in err for n in NOISE), err
+
+
+def test_sweep_interrupted_exits_130_and_keeps_finished_cells(tmp_path: Path) -> None:
+    """A command run by a handler (sweep, and so compact, import, replay-trade): Ctrl-C is exit 130 too."""
+    import time
+
+    from tests.sweep.helpers import make_recording, write_base
+
+    make_recording(tmp_path / "recs", "day1", books=30)
+    write_base(tmp_path)
+    (tmp_path / "grid.yaml").write_text(
+        "arbitrage.min_profit_bps: [1, 2, 3, 4, 5, 6, 7, 8]\nseed: [0, 1, 2, 3, 4, 5]\n"
+    )
+    rows = tmp_path / "out.parquet.rows.jsonl"
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    args = ["sweep", "--recordings", str(tmp_path / "recs"), "--grid", str(tmp_path / "grid.yaml")]
+    args += ["--out", str(tmp_path / "out.parquet"), "--config", str(tmp_path / "config.yaml"), "--quiet"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arbkit", *args, "--workers", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (rows.is_file() and rows.stat().st_size) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # the first finished cell's row is on disk
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert not any(n in err for n in NOISE), err
+    import polars as pl
+
+    kept = pl.read_parquet(tmp_path / "out.parquet")  # the row log is folded into the results on the way out
+    assert 1 <= kept.height < 48, "the finished cells are kept, the rest never ran"
