@@ -75,7 +75,10 @@ def add_run_parser(sub: Any) -> None:
     run.add_argument("--dry-run", action="store_true", help="paper fills on the live books; no real order")
     run.add_argument("--yes", action="store_true", help="with --live: trade without the interactive confirmation")
     run.add_argument(
-        "--duration", type=_positive_seconds, default=None, help="stop after this many seconds (default: Ctrl-C)"
+        "--duration",
+        type=_positive_seconds,
+        default=None,
+        help="stop after this many seconds; with --live or --venue it also bounds the start (default: Ctrl-C)",
     )
     run.add_argument("--journal", default="arbkit-journal.sqlite", help="journal file (default: arbkit-journal.sqlite)")
     run.add_argument("--symbols", type=_symbols, default=None, help="comma-separated, e.g. BTC/USDT,ETH/USDT")
@@ -139,11 +142,18 @@ async def run_trading(args: argparse.Namespace) -> int:
         if not _confirm(list(config.exchanges), shown, execution):
             return _refuse("--live trades real money: confirm on a terminal, or pass --yes in scripts")
     venue: Any = RemoteVenue(args.venue) if args.venue else (False if args.live else True)
+    remote = args.live or args.venue  # real hosts may take their time: --duration bounds the start too
     try:
-        session = await connect(
-            config, venue=venue, symbols=symbols, seed=args.seed, trading=True, journal=args.journal,
-            dry_run=args.dry_run, name="arbkit-run",
+        session = await asyncio.wait_for(
+            connect(
+                config, venue=venue, symbols=symbols, seed=args.seed, trading=True, journal=args.journal,
+                dry_run=args.dry_run, name="arbkit-run",
+            ),
+            timeout=args.duration if remote else None,
         )  # fmt: skip
+    except TimeoutError:
+        print(f"arbkit run: --duration {args.duration:g}s ran out while the exchanges were starting", flush=True)
+        return 0
     except (PublicOnlyError, ReconciliationError, PromotionRefused, PreflightError) as exc:
         return _refuse(str(exc))
     except sqlite3.Error as exc:  # a journal the checks above could not foresee

@@ -236,8 +236,10 @@ def test_live_without_network_gives_up_fast_naming_the_cause(tmp_path: Path) -> 
     assert took < 30, "gave up only when --duration ran out"  # a hang check, not a speed target
 
 
-def test_duration_bounds_a_slow_start(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["scan", "run"])
+def test_duration_bounds_a_slow_start(command: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """--duration also bounds start-up: an exchange that accepts connections and never answers is not waited for."""
+    extra = ["--dry-run", "--journal", str(tmp_path / "j.sqlite")] if command == "run" else []
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)  # the kernel completes handshakes; nothing ever reads or answers
@@ -247,6 +249,6 @@ def test_duration_bounds_a_slow_start(capsys: pytest.CaptureFixture[str], tmp_pa
             f"exchanges:\n  binance: {{api_key: '', secret_key: '', base_url: 'http://127.0.0.1:{port}',"
             f" websocket_url: 'ws://127.0.0.1:{port}/stream/ws'}}\n"
         )
-        code, out, err = _main(capsys, "scan", "--live", "--config", str(config), "--duration", "1")
+        code, out, err = _main(capsys, command, "--live", "--config", str(config), "--duration", "1", *extra)
     assert code == 0, err
-    assert "--duration 1s ran out while the exchanges were starting" in out
+    assert f"arbkit {command}: --duration 1s ran out while the exchanges were starting" in out
