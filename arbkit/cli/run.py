@@ -96,6 +96,25 @@ def _refuse(message: str) -> int:
     return 2
 
 
+async def _unreachable(origin: str) -> str | None:
+    """Why nothing answers at ``origin`` (a TCP connect, a few seconds at most), or None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(origin)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), 5.0)
+    except TimeoutError:
+        return f"no answer from {parts.hostname}:{port} within 5 s"
+    except ConnectionRefusedError:
+        return f"cannot connect to {parts.hostname}:{port} (connection refused)"
+    except OSError as exc:
+        return f"cannot connect to {parts.hostname}:{port} ({exc.strerror or exc})"
+    writer.close()
+    await writer.wait_closed()
+    return None
+
+
 def _journal_problem(path: Path) -> str | None:
     """Why ``path`` cannot hold the SQLite journal (checked before anything starts), or None."""
     if path.is_dir():
@@ -142,6 +161,8 @@ async def run_trading(args: argparse.Namespace) -> int:
         if not _confirm(list(config.exchanges), shown, execution):
             return _refuse("--live trades real money: confirm on a terminal, or pass --yes in scripts")
     venue: Any = RemoteVenue(args.venue) if args.venue else (False if args.live else True)
+    if args.venue and (problem := await _unreachable(venue.origin)):
+        return _refuse(f"--venue {args.venue}: {problem}; start it with `arbkit venue` first")
     remote = args.live or args.venue  # real hosts may take their time: --duration bounds the start too
     try:
         session = await asyncio.wait_for(

@@ -88,6 +88,14 @@ def test_run_journal_and_venue_that_cannot_work(tmp_path: Path, capsys: pytest.C
     assert (
         code == 2 and _one_line(err) == "arbkit: --venue: expected a URL such as http://127.0.0.1:8700, got 'notaurl'"
     )
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    code, _, err = _main(capsys, "run", "--venue", f"http://127.0.0.1:{port}", "--journal", str(tmp_path / "j.sqlite"))
+    assert code == 2 and _one_line(err) == (
+        f"arbkit run: --venue http://127.0.0.1:{port}: cannot connect to 127.0.0.1:{port} (connection refused);"
+        " start it with `arbkit venue` first"
+    )
 
 
 def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
