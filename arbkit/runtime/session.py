@@ -248,7 +248,10 @@ def _without_exchanges(raw: Any, dropped: set[str]) -> Any:
 def session_symbols(config: ArbkitConfig, symbols: list[str | Symbol] | None) -> list[Symbol]:
     """Explicit symbols, else the arbitrage pairs' symbols and ``scan.symbols``."""
     if symbols:
-        return [Symbol.parse(s) for s in symbols]
+        try:
+            return [Symbol.parse(s) for s in symbols]
+        except ValueError as exc:
+            raise ConfigurationError(f"symbols: {exc}") from None
     found: list[Symbol] = []
     for pair in (config.sections.get("arbitrage") or {}).get("arbitrage_pairs") or []:
         found.append(Symbol.parse(f"{pair.get('base_asset')}/{pair.get('quote_asset')}"))

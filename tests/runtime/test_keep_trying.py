@@ -79,3 +79,8 @@ async def test_the_venue_section_sets_the_local_venue_defaults() -> None:
         assert explicit.venue.update_interval == 0.04  # an explicit argument wins over the file
     finally:
         await explicit.stop()
+
+
+async def test_a_malformed_symbol_is_one_configuration_error_before_anything_starts() -> None:
+    with pytest.raises(ConfigurationError, match=r"^symbols: symbol 'BTCUSDT': expected BASE/QUOTE such as BTC/USDT$"):
+        await connect(ArbkitConfig(exchanges={}), venue=False, symbols=["BTCUSDT"], name="test-bad-symbol")
