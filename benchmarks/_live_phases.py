@@ -1,0 +1,126 @@
+"""Live sessions against the venue process with today's or the baseline feed and scanner, and what they saw.
+
+A phase is a whole session over the same venue, exchanges and symbols: ``arbkit`` (today's BookFeed and Scanner) or
+``baseline`` (the BookFeed and Scanner at ``_baseline.BASELINE``, loaded from git history). While it runs, every
+``BookFeed._on_book`` call (ccxt book -> OrderBook + health -> composite fan-out -> scanner) is timed with
+``perf_counter_ns`` (about 0.1 us a call here, calibrated and taken off; a thread-CPU clock costs 0.7 us a call on
+this VM, as much as the work timed), and the raw ccxt books are captured for replay after the timed call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from _baseline import baseline, baseline_path
+
+import arbkit.exchanges.components as components
+import arbkit.runtime.session as session_module
+from arbkit.config import ArbkitConfig
+from arbkit.exchanges.tuple_book import tuple_order_book
+from arbkit.runtime.session import Session, connect
+from arbkit.structs import Symbol, SymbolInfo
+
+KEEP = 60  # levels of each side kept per captured book (the feed reads book_depth of them, 20 by default)
+
+
+def classes(kind: str) -> tuple[Any, Any]:
+    """(BookFeed, Scanner) classes of ``kind``: ``arbkit`` (today's) or ``baseline``."""
+    if kind == "arbkit":
+        return components.BookFeed, session_module.Scanner
+    return baseline_path("arbkit/exchanges/book_feed.py").BookFeed, baseline("scanner").Scanner
+
+
+def timer_ns() -> int:
+    """The median cost of one ``perf_counter_ns`` call: one such call lands inside every timed span."""
+    costs = []
+    for _ in range(5001):
+        start = time.perf_counter_ns()
+        time.perf_counter_ns()
+        costs.append(time.perf_counter_ns() - start)
+    return int(statistics.median(costs) / 2)
+
+
+def snapshot(raw: Any) -> Any:
+    """A frozen copy of ccxt's (mutable, reused) book: tuple-row sides as arbkit's exchange classes build them."""
+    return tuple_order_book(
+        {
+            "bids": raw["bids"][:KEEP],
+            "asks": raw["asks"][:KEEP],
+            "timestamp": raw.get("timestamp"),
+            "nonce": raw.get("nonce"),
+        }
+    )
+
+
+@dataclass
+class Captured:
+    """What one phase saw: per-call ns of the live feed path, raw books in order, symbol info, websocket config."""
+
+    kind: str
+    spans_ns: list[int] = field(default_factory=list)
+    raws: list[tuple[str, Symbol, Any]] = field(default_factory=list)
+    infos: dict[str, dict[Symbol, SymbolInfo]] = field(default_factory=dict)
+    ws_configs: dict[str, Any] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    updates_per_s: float = 0.0
+    pairs: int = 0
+    arbitrage: Any = None
+
+
+async def run_phase(
+    kind: str, config: ArbkitConfig, symbols: list[str], seconds: float, capture: bool, warmup: float = 1.0
+) -> Captured:
+    """Run a session of ``kind`` for ``warmup`` + ``seconds``; time every feed call in the last ``seconds``."""
+    feed_cls, scanner_cls = classes(kind)
+    out = Captured(kind)
+    saved = components.BookFeed, session_module.Scanner
+    components.BookFeed, session_module.Scanner = feed_cls, scanner_cls  # type: ignore[misc]
+    on_book = feed_cls._on_book
+    recording = [False]
+    spans, raws = out.spans_ns, out.raws
+    clock = time.perf_counter_ns
+
+    def timed(self: Any, raw: Any) -> None:
+        if not recording[0]:
+            on_book(self, raw)
+            return
+        start = clock()
+        on_book(self, raw)
+        spans.append(clock() - start)
+        if capture:  # after the timed span: the next call finds the caches as ccxt left them, not warmed by this
+            raws.append((self.exchange, self.symbol, snapshot(raw)))
+
+    feed_cls._on_book = timed
+    try:
+        session: Session = await connect(config, venue=False, symbols=symbols, name=f"bench-{kind}")
+    finally:
+        components.BookFeed, session_module.Scanner = saved  # type: ignore[misc]
+    try:
+        scanner = session.scanner
+        scanner.measure_latency(1_000_000)
+        await asyncio.sleep(warmup)
+        scanner.latencies_ms.clear()
+        recording[0] = True
+        await asyncio.sleep(seconds)
+        recording[0] = False
+        out.latencies_ms = list(scanner.latencies_ms)
+        out.updates_per_s = len(spans) / seconds
+        out.pairs = len(scanner.pairs())
+        out.arbitrage = scanner.config
+        for name, composite in session.exchanges.items():
+            out.infos[name] = dict(composite.symbols_info)
+            out.ws_configs[name] = composite.config.websocket_config
+    finally:
+        feed_cls._on_book = on_book
+        await session.stop()
+    return out
+
+
+def live_us(phases: list[Captured], timer: int) -> float:
+    """Median ns of the timed feed path over every phase given, less one timer call, in us."""
+    spans = [ns for phase in phases for ns in phase.spans_ns]
+    return (statistics.median(spans) - timer) / 1000.0
