@@ -1,10 +1,12 @@
 """Live sessions against the venue process with today's or the baseline feed and scanner, and what they saw.
 
 A phase is a whole session over the same venue, exchanges and symbols: ``arbkit`` (today's BookFeed and Scanner) or
-``baseline`` (the BookFeed and Scanner at ``_baseline.BASELINE``, loaded from git history). While it runs, every
-``BookFeed._on_book`` call (ccxt book -> OrderBook + health -> composite fan-out -> scanner) is timed with
-``perf_counter_ns`` (about 0.1 us a call here, calibrated and taken off; a thread-CPU clock costs 0.7 us a call on
-this VM, as much as the work timed), and the raw ccxt books are captured for replay after the timed call.
+``baseline`` (the BookFeed and Scanner at ``_baseline.BASELINE``, loaded from git history). A timed phase measures,
+for every book update, the wall time from ccxt's ``watch_order_book`` returning a book to the feed's loop calling it
+again: the whole per-update path of the feed's loop (its own checks, ccxt book -> OrderBook + health, the composite's
+fan-out, the scanner), with ``perf_counter_ns`` (about 0.1 us a call here, calibrated and taken off; a thread-CPU
+clock costs 0.7 us a call on this VM, as much as the work timed). The wrapper that takes the times is the same on
+both sides. A capture phase is not timed: it keeps a frozen copy of every raw ccxt book, in order, for replay.
 """
 
 from __future__ import annotations
@@ -71,35 +73,52 @@ class Captured:
     arbitrage: Any = None
 
 
+def _watch_classes() -> list[type]:
+    from arbkit.exchanges.binance import BinancePro
+    from arbkit.exchanges.gateio import GateioPro
+    from arbkit.exchanges.kraken import KrakenPro
+    from arbkit.exchanges.mexc import MexcPro
+
+    return [BinancePro, GateioPro, KrakenPro, MexcPro]
+
+
 async def run_phase(
     kind: str, config: ArbkitConfig, symbols: list[str], seconds: float, capture: bool, warmup: float = 1.0
 ) -> Captured:
-    """Run a session of ``kind`` for ``warmup`` + ``seconds``; time every feed call in the last ``seconds``."""
+    """Run a session of ``kind`` for ``warmup`` + ``seconds``: time every update, or capture the raw books."""
     feed_cls, scanner_cls = classes(kind)
     out = Captured(kind)
-    saved = components.BookFeed, session_module.Scanner
-    components.BookFeed, session_module.Scanner = feed_cls, scanner_cls  # type: ignore[misc]
-    on_book = feed_cls._on_book
     recording = [False]
     spans, raws = out.spans_ns, out.raws
+    returned: dict[tuple[int, str], int] = {}
+    names: dict[int, str] = {}  # id of a ccxt instance -> the arbkit exchange name
     clock = time.perf_counter_ns
+    originals = {cls: cls.watch_order_book for cls in _watch_classes()}
 
-    def timed(self: Any, raw: Any) -> None:
-        if not recording[0]:
-            on_book(self, raw)
-            return
-        start = clock()
-        on_book(self, raw)
-        spans.append(clock() - start)
-        if capture:  # after the timed span: the next call finds the caches as ccxt left them, not warmed by this
-            raws.append((self.exchange, self.symbol, snapshot(raw)))
+    def timed(original: Any) -> Any:
+        async def watch_order_book(self: Any, symbol: str, limit: Any = None, params: Any = None) -> Any:
+            key = (id(self), symbol)
+            start = returned.pop(key, None)
+            if start is not None and recording[0] and not capture:
+                spans.append(clock() - start)
+            raw = await original(self, symbol, limit, params or {})
+            if capture and recording[0]:
+                raws.append((names[id(self)], Symbol.parse(symbol), snapshot(raw)))
+            returned[key] = clock()
+            return raw
 
-    feed_cls._on_book = timed
+        return watch_order_book
+
+    saved = components.BookFeed, session_module.Scanner
+    components.BookFeed, session_module.Scanner = feed_cls, scanner_cls  # type: ignore[misc]
+    for cls, original in originals.items():
+        cls.watch_order_book = timed(original)
     try:
         session: Session = await connect(config, venue=False, symbols=symbols, name=f"bench-{kind}")
     finally:
         components.BookFeed, session_module.Scanner = saved  # type: ignore[misc]
     try:
+        names.update({id(composite._client): name for name, composite in session.exchanges.items()})
         scanner = session.scanner
         scanner.measure_latency(1_000_000)
         await asyncio.sleep(warmup)
@@ -108,14 +127,15 @@ async def run_phase(
         await asyncio.sleep(seconds)
         recording[0] = False
         out.latencies_ms = list(scanner.latencies_ms)
-        out.updates_per_s = len(spans) / seconds
+        out.updates_per_s = len(spans or raws) / seconds
         out.pairs = len(scanner.pairs())
         out.arbitrage = scanner.config
         for name, composite in session.exchanges.items():
             out.infos[name] = dict(composite.symbols_info)
             out.ws_configs[name] = composite.config.websocket_config
     finally:
-        feed_cls._on_book = on_book
+        for cls, original in originals.items():
+            cls.watch_order_book = original
         await session.stop()
     return out
 

@@ -364,5 +364,4 @@ class Scanner:
         self._events.close()
 
 
-def _now_ms() -> int:
-    return now_ms()  # recorded time in a replay (arbkit.clock)
+_now_ms = now_ms  # recorded time in a replay (arbkit.clock); a module name so tests can set the scanner's clock

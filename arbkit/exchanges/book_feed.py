@@ -31,7 +31,8 @@ from arbkit.exchanges.ccxt_books import (
     socket_alive,
     ws_clients,
 )
-from arbkit.exchanges.tuple_book import book_levels
+from arbkit.exchanges.convert import levels
+from arbkit.exchanges.tuple_book import TUPLE_SIDES
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
 
 __all__ = ["BookFeed", "BookStalled", "ChecksumMismatch", "SequenceGap", "fail_watch", "reset_connections"]
@@ -186,17 +187,24 @@ class BookFeed:
     # ------------------------------------------------------------------ the loop
     async def _run(self) -> None:
         me = asyncio.current_task()
-        message_hash = book_hash(self._client, self._ccxt_symbol)
+        client, symbol = self._client, self._ccxt_symbol
+        message_hash = book_hash(client, symbol)
+        carrier: Any = None  # the connection that carried the last book, while ccxt keeps it and its subscription
         try:
             while not self._closing:
                 if self._pending is not None:
                     await self._recover(*self._pending)
+                    message_hash = book_hash(client, symbol)
+                    carrier = None
                     continue
-                if settled_watch(self._client, message_hash):  # never await a future that can no longer yield
-                    forget_stale(self._client, message_hash)
+                # never await a future that can no longer yield (ccxt deletes the futures it settles: one left
+                # settled on the carrier, or anywhere once the carrier is unknown, is an already-failed watch)
+                settled = carrier is None or carrier.futures.get(message_hash) is not None
+                if settled and settled_watch(client, message_hash):
+                    forget_stale(client, message_hash)
                 self._watching = True
                 try:
-                    raw = await self._client.watch_order_book(self._ccxt_symbol, self._limit)
+                    raw = await client.watch_order_book(symbol, self._limit)
                 except asyncio.CancelledError:
                     if self._closing or (me is not None and me.cancelling()):
                         raise
@@ -208,9 +216,15 @@ class BookFeed:
                     continue
                 finally:
                     self._watching = False
-                message_hash = book_hash(self._client, self._ccxt_symbol)
-                carrier = (ws.url for ws in ws_clients(self._client) if message_hash in ws.subscriptions)
-                self._url = next(carrier, self._url)
+                if (
+                    carrier is None
+                    or message_hash not in carrier.subscriptions
+                    or client.clients.get(carrier.url) is not carrier
+                ):  # first book, or ccxt moved it: find its connection again
+                    message_hash = book_hash(client, symbol)
+                    carrier = next((ws for ws in ws_clients(client) if message_hash in ws.subscriptions), None)
+                    if carrier is not None:
+                        self._url = carrier.url
                 if not self._current(raw):  # dropped by a failed check after it resolved: its failure follows
                     await asyncio.sleep(0)
                     continue
@@ -250,8 +264,10 @@ class BookFeed:
         """ccxt's book -> an arbkit OrderBook and its health, emitted: the per-update hot path (one clock read)."""
         now_ms = time.time() * 1000.0
         depth = self._depth
-        bids = book_levels(raw["bids"], depth)
-        asks = book_levels(raw["asks"], depth)
+        bids = raw["bids"]  # tuple-row sides are sliced (their rows are never changed), others copied (book_levels)
+        bids = bids[:depth] if type(bids) in TUPLE_SIDES else levels(bids, depth)
+        asks = raw["asks"]
+        asks = asks[:depth] if type(asks) in TUPLE_SIDES else levels(asks, depth)
         book = OrderBook(self.exchange, self.symbol, bids, asks, raw.get("timestamp"), raw.get("nonce"), now_ms)
         self._updates += 1
         self._last_ms = now_ms
