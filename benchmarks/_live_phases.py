@@ -71,6 +71,7 @@ class Captured:
     updates_per_s: float = 0.0
     pairs: int = 0
     arbitrage: Any = None
+    checks_us: float = 0.0  # the feed loop's own per-update checks (BookFeed._track), on the live ccxt state
 
 
 def _watch_classes() -> list[type]:
@@ -127,6 +128,7 @@ async def run_phase(
         await asyncio.sleep(seconds)
         recording[0] = False
         out.latencies_ms = list(scanner.latencies_ms)
+        out.checks_us = _checks_us(session)
         out.updates_per_s = len(spans or raws) / seconds
         out.pairs = len(scanner.pairs())
         out.arbitrage = scanner.config
@@ -138,6 +140,23 @@ async def run_phase(
             cls.watch_order_book = original
         await session.stop()
     return out
+
+
+def _checks_us(session: Session, calls: int = 2000) -> float:
+    """CPU us of one ``BookFeed._track`` (the checks the feed's loop makes after each watch) on every live feed's
+    own ccxt state and current book, median over feeds; 0 for a feed without them (the baseline's loop has none)."""
+    costs = []
+    for composite in session.exchanges.values():
+        for feed in composite.ws._feeds.values():  # type: ignore[union-attr]
+            track = getattr(feed, "_track", None)
+            raw = feed._client.orderbooks.get(feed._ccxt_symbol)
+            if track is None or raw is None:
+                continue
+            start = time.process_time_ns()
+            for _ in range(calls):
+                track(raw)
+            costs.append((time.process_time_ns() - start) / calls / 1000.0)
+    return statistics.median(costs) if costs else 0.0
 
 
 def live_us(phases: list[Captured], timer: int) -> float:

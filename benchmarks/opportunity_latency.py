@@ -20,7 +20,11 @@ What is measured, and why it is honest:
   tried and dropped: ccxt, sockets and the event loop cost about 300 us of CPU per frame here and vary by 10% from
   one session to the next, so the difference cannot resolve a 10 us cost.
 
-Target: feed + scanner at most 8 us per update (replay, median of rounds).
+The feed loop's own checks after each watch (``BookFeed._track``: which connection carries the book, is it still
+ccxt's current book) are not on the replayed path (they need ccxt's live state): they are timed on every live feed's
+own ccxt state at the end of each session (the baseline's loop makes none) and added to the replay.
+
+Target: arbkit's own cost (loop checks + feed + scanner) at most 8 us per update.
 
     PYTHONPATH=. python benchmarks/opportunity_latency.py [--seconds 4] [--sessions 2] [--interval 0.01]
 """
@@ -187,26 +191,31 @@ async def main() -> None:
     scan, scan_old, scan_ratio = interleaved(lambda kind: scanner_round(kind, arbitrage, seen, emitted))
     per_update, eval_us = evaluation_cost_us(arbitrage, seen, emitted)
     live, live_old = live_us(phases["arbkit"], timer), live_us(phases["baseline"], timer)
+    checks = statistics.median(p.checks_us for p in phases["arbkit"])
+    checks_old = statistics.median(p.checks_us for p in phases["baseline"])
     print(
         f"{len(names)} venues x {len(SYMBOLS)} pairs ({seen.pairs} ordered venue pairs), {seen.updates_per_s:,.0f} "
         f"book updates/s; {len(seen.raws):,} captured updates replayed; baseline: {BASELINE} (git history)"
     )
     print(f"{'CPU us per book update':<62} {'new':>7} {'before':>7} {'ratio':>6}")
+    total, total_old = own + checks, own_old + checks_old
     rows = [
-        (f"arbkit's own cost, feed + scanner (replay, median of {ROUNDS})", own, own_old, own_ratio),
-        ("  of which scanner alone (same updates, replay)", scan, scan_old, scan_ratio),
-        ("  feed: conversion + health + fan-out (difference)", own - scan, own_old - scan_old, None),
+        ("arbkit's own cost: feed loop checks + feed + scanner", total, total_old, total / total_old),
+        (f"  feed + scanner (replay, median of {ROUNDS} rounds)", own, own_old, own_ratio),
+        ("    of which scanner alone (same updates, replay)", scan, scan_old, scan_ratio),
+        ("    feed: conversion + health + fan-out (difference)", own - scan, own_old - scan_old, None),
+        ("  feed loop's checks after each watch (live ccxt state)", checks, checks_old, None),
         (f"live: watch returned -> next watch, median ({args.sessions} sessions each)", live, live_old, None),
     ]
     for label, new, old, ratio in rows:
-        shown = new / old if ratio is None else ratio
-        print(f"{label:<62} {new:>7.2f} {old:>7.2f} {shown:>6.2f}")
+        shown = ratio if ratio is not None else new / old if old else None
+        print(f"{label:<62} {new:>7.2f} {old:>7.2f} " + (f"{shown:>6.2f}" if shown is not None else f"{'-':>6}"))
     print(
         f"  scanner detail (new): {per_update:.2f} evaluations per update costing {eval_us:.2f} us bare, "
         f"bookkeeping {scan - eval_us:.2f} us; timer call taken off the live figure: {timer} ns"
     )
-    verdict = "met" if own <= 8.0 else "NOT met"
-    print(f"target: feed + scanner <= 8 us (replay): {verdict}; one 3-level evaluation alone: {_floor_us():.2f} us")
+    verdict = "met" if total <= 8.0 else "NOT met"
+    print(f"target: arbkit's own cost <= 8 us: {verdict}; one 3-level evaluation alone: {_floor_us():.2f} us")
     latencies = sorted(ms for phase in phases["arbkit"] for ms in phase.latencies_ms)
     if latencies:
         p50 = statistics.median(latencies) * 1000

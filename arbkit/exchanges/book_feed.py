@@ -88,6 +88,8 @@ class BookFeed:
         self._pending: tuple[BookState, str, str] | None = None  # a failure waiting for recovery
         self._watching = False
         self._url: str | None = None  # the connection that last carried this book
+        self._carrier: Any = None  # that connection, while ccxt keeps it and the book's subscription on it
+        self._hash = ""  # ccxt's message hash of this book
         self._down_since = time.monotonic()
         self._last_ms: float | None = None
         self._last_error: str | None = None
@@ -188,20 +190,19 @@ class BookFeed:
     async def _run(self) -> None:
         me = asyncio.current_task()
         client, symbol = self._client, self._ccxt_symbol
-        message_hash = book_hash(client, symbol)
-        carrier: Any = None  # the connection that carried the last book, while ccxt keeps it and its subscription
+        self._hash, self._carrier = book_hash(client, symbol), None
         try:
             while not self._closing:
                 if self._pending is not None:
                     await self._recover(*self._pending)
-                    message_hash = book_hash(client, symbol)
-                    carrier = None
+                    self._hash, self._carrier = book_hash(client, symbol), None
                     continue
-                # never await a future that can no longer yield (ccxt deletes the futures it settles: one left
-                # settled on the carrier, or anywhere once the carrier is unknown, is an already-failed watch)
-                settled = carrier is None or carrier.futures.get(message_hash) is not None
-                if settled and settled_watch(client, message_hash):
-                    forget_stale(client, message_hash)
+                # never await a future that can no longer yield (ccxt deletes the futures it settles: one left on
+                # the carrier, or anywhere while the carrier is unknown, may be an already-failed watch)
+                carrier = self._carrier
+                if carrier is None or carrier.futures.get(self._hash) is not None:
+                    if settled_watch(client, self._hash):
+                        forget_stale(client, self._hash)
                 self._watching = True
                 try:
                     raw = await client.watch_order_book(symbol, self._limit)
@@ -216,16 +217,7 @@ class BookFeed:
                     continue
                 finally:
                     self._watching = False
-                if (
-                    carrier is None
-                    or message_hash not in carrier.subscriptions
-                    or client.clients.get(carrier.url) is not carrier
-                ):  # first book, or ccxt moved it: find its connection again
-                    message_hash = book_hash(client, symbol)
-                    carrier = next((ws for ws in ws_clients(client) if message_hash in ws.subscriptions), None)
-                    if carrier is not None:
-                        self._url = carrier.url
-                if not self._current(raw):  # dropped by a failed check after it resolved: its failure follows
+                if not self._track(raw):  # dropped by a failed check after it resolved: its failure follows
                     await asyncio.sleep(0)
                     continue
                 self._failures = 0
@@ -235,6 +227,19 @@ class BookFeed:
                 self.state = BookState.DISCONNECTED
                 self._live.clear()
                 self._down_since = time.monotonic()
+
+    def _track(self, raw: Any) -> bool:
+        """After a watch: note the connection carrying the book (looked up again only when ccxt moved it or dropped
+        its subscription) and say whether ``raw`` is still ccxt's book (a check failing after it resolved drops it)."""
+        client = self._client
+        carrier = self._carrier
+        if carrier is None or self._hash not in carrier.subscriptions or client.clients.get(carrier.url) is not carrier:
+            message_hash = self._hash = book_hash(client, self._ccxt_symbol)
+            self._carrier = carrier = next((ws for ws in ws_clients(client) if message_hash in ws.subscriptions), None)
+            if carrier is not None:
+                self._url = carrier.url
+        books = getattr(client, "orderbooks", None)
+        return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
 
     def _classify(self, exc: BaseException) -> tuple[BookState, str, str]:
         """Count a failure and say how to recover: a wrong book resyncs the symbol, anything else reconnects."""
@@ -255,10 +260,6 @@ class BookFeed:
         if not isinstance(exc, ccxt.BaseError | ConnectionError | OSError):
             log.warning("%s %s: unexpected %s in the watch loop: %s", self.exchange, self.symbol, type(exc), exc)
         return BookState.DISCONNECTED, f"{type(exc).__name__}: {reason}", _NETWORK
-
-    def _current(self, raw: Any) -> bool:
-        books = getattr(self._client, "orderbooks", None)
-        return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
 
     def _on_book(self, raw: Any) -> None:
         """ccxt's book -> an arbkit OrderBook and its health, emitted: the per-update hot path (one clock read)."""
