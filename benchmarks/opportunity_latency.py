@@ -14,8 +14,10 @@ What is measured, and why it is honest:
   update, the wall time from ccxt's ``watch_order_book`` returning to the feed's loop calling it again, i.e. the
   replayed path plus the feed loop's own per-update checks, with the cold caches a tight loop hides (ccxt handles a
   frame, about 300 us of CPU here, between two updates of arbkit). ``perf_counter_ns``, one call's cost taken off;
-  the median over every update of every session. It reads higher than the replay: that gap is the caches and the
-  loop's checks, and it is in the same proportion on both sides.
+  the median over every update of every session. It reads about 3x the replay on today's code and 2x on the
+  baseline: replaying with a few hundred us of unrelated Python work (a JSON decode, a sort) between updates raises
+  the per-call median about as much (7.5 -> 43 us today's, 30 -> 56 us the baseline's, measured under load), so the
+  gap is the cache and collector state that ccxt's work leaves behind, a near-constant per update, not the timer.
 - A differential live measurement (process CPU per update with arbkit's consumer versus bare ccxt watch loops) was
   tried and dropped: ccxt, sockets and the event loop cost about 300 us of CPU per frame here and vary by 10% from
   one session to the next, so the difference cannot resolve a 10 us cost.
