@@ -92,7 +92,7 @@ def _reference(scanner: Scanner, updates: list[BookUpdate]) -> list[list[Opportu
     return out
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(update, min_size=1, max_size=40), st.sampled_from([0.0, 5.0]))
 def test_skipped_evaluations_leave_every_event_as_evaluating_everything_would(
     stream: list[tuple], min_bps: float
