@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -199,6 +200,8 @@ async def main() -> None:
         f"{len(names)} venues x {len(SYMBOLS)} pairs ({seen.pairs} ordered venue pairs), {seen.updates_per_s:,.0f} "
         f"book updates/s; {len(seen.raws):,} captured updates replayed; baseline: {BASELINE} (git history)"
     )
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (CPU per update grows with load; ratios hold)")
     print(f"{'CPU us per book update':<62} {'new':>7} {'before':>7} {'ratio':>6}")
     total, total_old = own + checks, own_old + checks_old
     rows = [
