@@ -6,7 +6,9 @@ Composites feed it (``attach``); it gates each evaluation on book health, tracks
 Bookkeeping is kept small because it, not the math, dominates the cost of an update: a venue pair is evaluated
 again only when the levels its last evaluation read (``evaluate_levels``' ``read`` counts) changed on the updated
 book (one prefix comparison per side against the previous book serves every venue pair of that book), or, for a
-pair whose best edge was below the hurdle, when the best price moved; or when a book's gate decision changed.
+pair whose best edge was below the hurdle (an early exit, which reads the two best prices alone), when the best
+price moved towards an opportunity (a higher best ask or a lower best bid cannot clear a hurdle the old one did not);
+or when a book's gate decision changed.
 Gate decisions are kept until their inputs change (a new health state, or a usable book ageing past
 ``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
 """
@@ -24,7 +26,7 @@ from arbkit.arbitrage.gating import GateThresholds, HealthRow, HealthTable, gate
 from arbkit.arbitrage.lifecycle import OpportunityEvent, OpportunityLifecycle, OpportunityTracker
 from arbkit.clock import now_ms
 from arbkit.exchanges.listeners import Listeners
-from arbkit.structs import BookHealth, BookUpdate, OrderBook, Symbol, SymbolInfo
+from arbkit.structs import BookHealth, BookUpdate, Level, OrderBook, Symbol, SymbolInfo
 
 BookKey = tuple[str, Symbol]
 _ALL = 1 << 30  # "every level": both books ended before it
@@ -34,13 +36,15 @@ _TOP_PRICE = -1  # the answer depends on the best price of that side only (an ea
 class _Book:
     """The latest book of one (exchange, symbol) and its kept gate decision."""
 
-    __slots__ = ("book", "exchange", "health", "reason", "routes", "seen_ms", "symbol", "usable_until")
+    __slots__ = ("book", "buys", "exchange", "health", "reason", "routes", "seen_ms", "sells", "symbol", "usable_until")
 
     def __init__(self, exchange: str, symbol: Symbol) -> None:
         self.exchange = exchange
         self.symbol = symbol
         self.book: OrderBook | None = None
-        self.routes: list[tuple[_Pair, bool]] = []  # the venue pairs this book is in; True where it is the buy side
+        self.routes = 0  # how many venue pairs this book is in
+        self.buys: list[_Pair] = []  # the venue pairs buying on this book (they read its asks)
+        self.sells: list[_Pair] = []  # the venue pairs selling on this book (they read its bids)
         self.health: BookHealth | None = None
         self.reason = "no book yet"
         self.seen_ms = 0.0
@@ -169,7 +173,9 @@ class Scanner:
             if key not in books:
                 books[key] = _Book(*key)
         for slot in books.values():
-            slot.routes = []
+            slot.routes = 0
+            slot.buys = []
+            slot.sells = []
         self._pairs = []
         self._by_key = {}
         for pair in self.config.enabled_pairs():
@@ -178,8 +184,10 @@ class Scanner:
                 venue_pair = _Pair(spec, buy, sell, spec.key in self.open)
                 self._pairs.append(venue_pair)
                 self._by_key[venue_pair.key] = venue_pair
-                buy.routes.append((venue_pair, True))
-                sell.routes.append((venue_pair, False))
+                buy.buys.append(venue_pair)
+                sell.sells.append(venue_pair)
+                buy.routes += 1
+                sell.routes += 1
 
     def _pair_specs(self, pair: ArbitragePair) -> Iterable[VenuePairSpec]:
         symbol = pair.symbol
@@ -229,21 +237,30 @@ class Scanner:
             slot.usable_until = now + (self._max_age_ms - health.age_ms)  # as ``usable_for_ms`` computes it
         else:
             slot.set_health(health, now, thresholds)
-        routes = slot.routes
-        if not routes:
+        if not slot.routes:
             return
         own = None if now <= slot.usable_until else slot.decision(now, thresholds)
-        asks = book.asks
-        bids = book.bids
-        old_asks = prev.asks if prev is not None else []
-        old_bids = prev.bids if prev is not None else []
-        la, lb, old_la, old_lb = len(asks), len(bids), len(old_asks), len(old_bids)
-        same_a = same_b = 0  # leading levels known unchanged since the previous book, on each side (a level
-        diff_a = diff_b = False  # absent from both counts as unchanged); the next one is known to differ
-        same_top_a: bool | None = None  # the best price of a side is unchanged (None: not looked yet)
-        same_top_b: bool | None = None
         evaluations = 0
-        for pair, buying in routes:
+        if slot.buys:
+            evaluations = self._side(slot.buys, True, book.asks, prev.asks if prev is not None else [], own, now)
+        if slot.sells:
+            evaluations += self._side(slot.sells, False, book.bids, prev.bids if prev is not None else [], own, now)
+        self.evaluations += evaluations
+        if self._measure:
+            self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
+
+    def _side(
+        self, routes: list[_Pair], buying: bool, levels: list[Level], old: list[Level], own: str | None, now: int
+    ) -> int:
+        """Re-evaluate the venue pairs that read ``levels`` (the updated book's asks where it buys, else its bids;
+        ``old``: the same side of its previous book) whose answer may have changed; returns how many it evaluated."""
+        thresholds = self._thresholds
+        n_new, n_old = len(levels), len(old)
+        same = 0  # leading levels known unchanged since the previous book (a level absent from both counts as
+        differs = False  # unchanged); ``differs``: the level at ``same`` is known to differ
+        no_better: bool | None = None  # the best price moved away from an opportunity or not at all (None: unread)
+        evaluations = 0
+        for pair in routes:
             other = pair.sell if buying else pair.buy
             reason = own
             if reason is None and now > other.usable_until:
@@ -255,53 +272,33 @@ class Scanner:
                         self._publish(event)
                 continue
             # unchanged where the last evaluation looked: its answer stands
-            if buying:
-                n = pair.asks_n
-                if n == _TOP_PRICE:
-                    if same_top_a is None:
-                        same_top_a = la > 0 and old_la > 0 and asks[0][0] == old_asks[0][0]
-                    if same_top_a:
-                        continue
-                elif n:
-                    while same_a < n and not diff_a:
-                        if same_a < la:
-                            if same_a < old_la and asks[same_a] == old_asks[same_a]:
-                                same_a += 1
-                            else:
-                                diff_a = True
-                        elif same_a < old_la:
-                            diff_a = True
-                        else:  # both books end here: nothing further differs
-                            same_a = _ALL
-                    if same_a >= n:
-                        continue
-                buy_levels = asks
-                sell_levels = other.book.bids  # type: ignore[union-attr]
-            else:
-                n = pair.bids_n
-                if n == _TOP_PRICE:
-                    if same_top_b is None:
-                        same_top_b = lb > 0 and old_lb > 0 and bids[0][0] == old_bids[0][0]
-                    if same_top_b:
-                        continue
-                elif n:
-                    while same_b < n and not diff_b:
-                        if same_b < lb:
-                            if same_b < old_lb and bids[same_b] == old_bids[same_b]:
-                                same_b += 1
-                            else:
-                                diff_b = True
-                        elif same_b < old_lb:
-                            diff_b = True
+            n = pair.asks_n if buying else pair.bids_n
+            if n == _TOP_PRICE:
+                if no_better is None:
+                    if n_new and n_old:
+                        top, old_top = levels[0][0], old[0][0]
+                        no_better = top >= old_top if buying else top <= old_top
+                    else:
+                        no_better = False
+                if no_better:
+                    continue
+            elif n:
+                while same < n and not differs:
+                    if same < n_new:
+                        if same < n_old and levels[same] == old[same]:
+                            same += 1
                         else:
-                            same_b = _ALL
-                    if same_b >= n:
-                        continue
-                buy_levels = other.book.asks  # type: ignore[union-attr]
-                sell_levels = bids
+                            differs = True
+                    elif same < n_old:
+                        differs = True
+                    else:  # both books end here: nothing further differs
+                        same = _ALL
+                if same >= n:
+                    continue
             evaluations += 1
             opp = None
             pair.asks_n = pair.bids_n = 0
+            buy_levels, sell_levels = (levels, other.book.bids) if buying else (other.book.asks, levels)  # type: ignore[union-attr]
             if buy_levels and sell_levels:
                 counts = pair.read
                 try:
@@ -317,9 +314,7 @@ class Scanner:
             if opp is not None or pair.is_open:
                 for event in self.tracker.observe(pair.key, opp, now, "gone"):
                     self._publish(event)
-        self.evaluations += evaluations
-        if self._measure:
-            self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
+        return evaluations
 
     def _publish(self, event: OpportunityEvent) -> None:
         key = event.lifecycle.key
@@ -369,5 +364,4 @@ class Scanner:
         self._events.close()
 
 
-def _now_ms() -> int:
-    return now_ms()  # recorded time in a replay (arbkit.clock)
+_now_ms = now_ms  # recorded time in a replay (arbkit.clock); a module name so tests can set the scanner's clock

@@ -31,7 +31,8 @@ from arbkit.exchanges.ccxt_books import (
     socket_alive,
     ws_clients,
 )
-from arbkit.exchanges.tuple_book import book_levels
+from arbkit.exchanges.convert import levels
+from arbkit.exchanges.tuple_book import TUPLE_SIDES
 from arbkit.structs import BookHealth, BookState, BookUpdate, OrderBook, Symbol
 
 __all__ = ["BookFeed", "BookStalled", "ChecksumMismatch", "SequenceGap", "fail_watch", "reset_connections"]
@@ -87,6 +88,8 @@ class BookFeed:
         self._pending: tuple[BookState, str, str] | None = None  # a failure waiting for recovery
         self._watching = False
         self._url: str | None = None  # the connection that last carried this book
+        self._carrier: Any = None  # that connection, while ccxt keeps it and the book's subscription on it
+        self._hash = ""  # ccxt's message hash of this book
         self._down_since = time.monotonic()
         self._last_ms: float | None = None
         self._last_error: str | None = None
@@ -186,17 +189,23 @@ class BookFeed:
     # ------------------------------------------------------------------ the loop
     async def _run(self) -> None:
         me = asyncio.current_task()
-        message_hash = book_hash(self._client, self._ccxt_symbol)
+        client, symbol = self._client, self._ccxt_symbol
+        self._hash, self._carrier = book_hash(client, symbol), None
         try:
             while not self._closing:
                 if self._pending is not None:
                     await self._recover(*self._pending)
+                    self._hash, self._carrier = book_hash(client, symbol), None
                     continue
-                if settled_watch(self._client, message_hash):  # never await a future that can no longer yield
-                    forget_stale(self._client, message_hash)
+                # never await a future that can no longer yield (ccxt deletes the futures it settles: one left on
+                # the carrier, or anywhere while the carrier is unknown, may be an already-failed watch)
+                carrier = self._carrier
+                if carrier is None or carrier.futures.get(self._hash) is not None:
+                    if settled_watch(client, self._hash):
+                        forget_stale(client, self._hash)
                 self._watching = True
                 try:
-                    raw = await self._client.watch_order_book(self._ccxt_symbol, self._limit)
+                    raw = await client.watch_order_book(symbol, self._limit)
                 except asyncio.CancelledError:
                     if self._closing or (me is not None and me.cancelling()):
                         raise
@@ -208,10 +217,7 @@ class BookFeed:
                     continue
                 finally:
                     self._watching = False
-                message_hash = book_hash(self._client, self._ccxt_symbol)
-                carrier = (ws.url for ws in ws_clients(self._client) if message_hash in ws.subscriptions)
-                self._url = next(carrier, self._url)
-                if not self._current(raw):  # dropped by a failed check after it resolved: its failure follows
+                if not self._track(raw):  # dropped by a failed check after it resolved: its failure follows
                     await asyncio.sleep(0)
                     continue
                 self._failures = 0
@@ -221,6 +227,19 @@ class BookFeed:
                 self.state = BookState.DISCONNECTED
                 self._live.clear()
                 self._down_since = time.monotonic()
+
+    def _track(self, raw: Any) -> bool:
+        """After a watch: note the connection carrying the book (looked up again only when ccxt moved it or dropped
+        its subscription) and say whether ``raw`` is still ccxt's book (a check failing after it resolved drops it)."""
+        client = self._client
+        carrier = self._carrier
+        if carrier is None or self._hash not in carrier.subscriptions or client.clients.get(carrier.url) is not carrier:
+            message_hash = self._hash = book_hash(client, self._ccxt_symbol)
+            self._carrier = carrier = next((ws for ws in ws_clients(client) if message_hash in ws.subscriptions), None)
+            if carrier is not None:
+                self._url = carrier.url
+        books = getattr(client, "orderbooks", None)
+        return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
 
     def _classify(self, exc: BaseException) -> tuple[BookState, str, str]:
         """Count a failure and say how to recover: a wrong book resyncs the symbol, anything else reconnects."""
@@ -242,16 +261,14 @@ class BookFeed:
             log.warning("%s %s: unexpected %s in the watch loop: %s", self.exchange, self.symbol, type(exc), exc)
         return BookState.DISCONNECTED, f"{type(exc).__name__}: {reason}", _NETWORK
 
-    def _current(self, raw: Any) -> bool:
-        books = getattr(self._client, "orderbooks", None)
-        return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
-
     def _on_book(self, raw: Any) -> None:
         """ccxt's book -> an arbkit OrderBook and its health, emitted: the per-update hot path (one clock read)."""
         now_ms = time.time() * 1000.0
         depth = self._depth
-        bids = book_levels(raw["bids"], depth)
-        asks = book_levels(raw["asks"], depth)
+        bids = raw["bids"]  # tuple-row sides are sliced (their rows are never changed), others copied (book_levels)
+        bids = bids[:depth] if type(bids) in TUPLE_SIDES else levels(bids, depth)
+        asks = raw["asks"]
+        asks = asks[:depth] if type(asks) in TUPLE_SIDES else levels(asks, depth)
         book = OrderBook(self.exchange, self.symbol, bids, asks, raw.get("timestamp"), raw.get("nonce"), now_ms)
         self._updates += 1
         self._last_ms = now_ms

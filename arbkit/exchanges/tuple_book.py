@@ -17,7 +17,7 @@ from ccxt.async_support.base.ws.order_book_side import Asks, Bids
 
 from arbkit.exchanges.convert import levels
 
-__all__ = ["TupleAsks", "TupleBids", "book_levels", "tuple_order_book"]
+__all__ = ["TUPLE_SIDES", "TupleAsks", "TupleBids", "book_levels", "tuple_order_book"]
 
 
 class _TupleRows:
@@ -56,7 +56,7 @@ class TupleBids(_TupleRows, Bids):
     """ccxt's bids with tuple rows."""
 
 
-_TUPLE_SIDES = (TupleAsks, TupleBids)
+TUPLE_SIDES = (TupleAsks, TupleBids)  # the side types whose best levels are a slice
 
 
 def tuple_order_book(snapshot: dict[str, Any] | None = None, depth: int | None = None) -> CcxtOrderBook:
@@ -69,6 +69,6 @@ def tuple_order_book(snapshot: dict[str, Any] | None = None, depth: int | None =
 
 def book_levels(side: Any, depth: int | None) -> list[tuple[float, float]]:
     """The best ``depth`` levels of a ccxt side as (price, size) tuples: a slice of a tuple-row side, else a copy."""
-    if type(side) in _TUPLE_SIDES:
+    if type(side) in TUPLE_SIDES:
         return side[:depth] if depth is not None else side[:]
     return levels(side, depth)

@@ -194,3 +194,17 @@ def test_a_pair_below_the_hurdle_at_the_top_waits_for_a_new_best_price() -> None
     assert scanner.evaluations == done and not events
     a.push_levels([(99.0, 7.0)], [(99.05, 3.0)])  # a new best ask: a->b evaluated again, and now it pays
     assert scanner.evaluations == done + 1 and events[-1].kind is EventKind.OPENED
+
+
+def test_a_best_price_moving_away_from_an_edge_is_not_evaluated_again() -> None:
+    cfg = _config(["a", "b"])
+    scanner, a, b, events = _two_venues(cfg)
+    a.push_levels([(99.0, 1.0)], [(100.0, 1.0)])
+    b.push_levels([(99.5, 1.0)], [(100.5, 1.0)])  # no edge either way: both directions exit at the top
+    done = scanner.evaluations
+    a.push_levels([(98.9, 1.0)], [(100.1, 1.0)])  # a's best ask up, best bid down: further from an edge both ways
+    assert scanner.evaluations == done and not events
+    a.push_levels([(98.9, 1.0)], [(99.6, 1.0)])  # a's best ask down: a->b evaluated again (b bids 99.5: still none)
+    assert scanner.evaluations == done + 1 and not events
+    a.push_levels([(100.9, 1.0)], [(101.0, 1.0)])  # a's best bid up past b's ask (ask up: a->b waits): b->a pays
+    assert scanner.evaluations == done + 2 and events[-1].kind is EventKind.OPENED
