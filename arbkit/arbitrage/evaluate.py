@@ -39,7 +39,7 @@ from typing import Final
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, cum_cmp_units, ends_side, in_n
+from arbkit.arbitrage.sizing import BAND, Grid, Terms, choose, learn_units
 from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level, OrderBook, Symbol
@@ -152,201 +152,316 @@ def evaluate_levels(
 
     With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
     ``evaluate_read`` returns) without building a tuple per call. The early exit is decided here, in a small frame
-    (most calls end there); the walk is ``_walk``."""
+    (most calls end there); then the exact integer walk ``_walk``, which raises ``KeyError`` on a book size not in
+    the size memo: the books' sizes are learnt and it walks again, and a size that cannot be learnt (more decimals
+    than the steps) leaves the evaluation to the general path."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
     if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
         if read is not None:
             read[0] = read[1] = 1
         return None
-    return _walk(spec, asks, bids, now_ms, read)
+    try:
+        return _walk(spec, asks, bids, now_ms, read)
+    except KeyError:  # a size not in the memo yet
+        hot = spec.hot
+        learn_units(hot[10], hot[8], asks)
+        learn_units(hot[10], hot[8], bids)
+    try:
+        return _walk(spec, asks, bids, now_ms, read)
+    except KeyError:  # a size that is no exact integer at the size scale
+        return _general(spec, asks, bids, now_ms, read)
 
 
 def _walk(
     spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None
 ) -> Opportunity | None:
-    """``evaluate_levels`` past the early exit: the walk, the grid size and the Opportunity."""
-    a, b, cap, units, scale, min_qty, buy_min, sell_min = spec.hot
-    ap, aq = asks[0]
-    bp, bq = bids[0]
-    top_ask = ap
-    top_bid = bp
+    """``evaluate_levels`` past the early exit, exactly, in one walk when the sizes allow (else ``_general``).
+
+    The fast path assumes every book size it reads is an exact integer at the pair's size scale ``S`` (a power of
+    ten at which both venues' steps are integers, so real books always are; a size that is not raises ``KeyError``
+    from the memo). Positions along the books are then exact integers: where each level ends, the peak, the grid
+    sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no tolerance and
+    the levels are counted from the size itself. Money stays in floats. What is still decided in floats (the cap,
+    the root of ``G``, the minimums, ``G`` near 0 at the end of the book) goes to ``_general`` when it falls within
+    the band of a decision."""
+    a, b, cap, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
+    if not U:  # no step grid
+        return _general(spec, asks, bids, now_ms, read)
+    ap, s = asks[0]
+    ea = memo[s]
+    bp, s = bids[0]
+    eb = memo[s]
     na = len(asks)
     nb = len(bids)
-    i = j = 0
-    q = cost = proceeds = 0.0
+    i = j = pos = start = pi = pj = 0
+    cost = proceeds = 0.0
+    pap = ap
+    pbp = bp
     # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the marginal
-    # edge clears the hurdle. P (start pq, prices pap/pbp, levels pi/pj) is the last segment taken.
+    # edge clears the hurdle; ``ea`` / ``eb`` is where the current ask / bid level ends, ``pos`` where the walk
+    # is (integers at scale S). P (from ``start``, prices pap/pbp, levels pi/pj) is the last segment taken.
     while True:
-        seg = aq if aq < bq else bq
-        pq = q
+        end = ea if ea < eb else eb
+        seg = (end - pos) / S
+        c = cost + ap * seg
+        if c > cap:
+            limit = LIMIT_NOTIONAL
+            break
+        start = pos
         pap = ap
         pbp = bp
         pi = i
         pj = j
-        c = ap * seg
-        if cost + c > cap:
-            seg = (cap - cost) / ap
-            q += seg
-            cost += ap * seg
-            proceeds += bp * seg
-            limit = LIMIT_NOTIONAL
+        cost = c
+        proceeds += bp * seg
+        pos = end
+        if ea == end:
+            if i + 1 == na:
+                limit = LIMIT_DEPTH
+                break
+            i += 1
+            ap, s = asks[i]
+            ea += memo[s]
+        if eb == end:
+            if j + 1 == nb:
+                limit = LIMIT_DEPTH
+                break
+            j += 1
+            bp, s = bids[j]
+            eb += memo[s]
+        if b * bp < a * ap:
+            limit = LIMIT_EDGE
             break
+    if limit is LIMIT_EDGE:
+        # G peaks at ``pos``: the grid size there, else the better of the grid sizes either side (in P, in N)
+        k = pos // U
+        g = k * U
+        if g == pos and k:
+            qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = cost, proceeds, pi + 1, pj + 1, pap, pbp
+        else:
+            g += U
+            if g > (ea if ea < eb else eb):  # past segment N
+                return _general(spec, asks, bids, now_ms, read)
+            d = (g - pos) / S
+            qcost = cost + ap * d
+            if qcost > cap * (1.0 - BAND):
+                return _general(spec, asks, bids, now_ms, read)
+            qproceeds = proceeds + bp * d
+            gain = b * qproceeds - a * qcost
+            if k:
+                g -= U
+                if g <= start:  # before segment P
+                    return _general(spec, asks, bids, now_ms, read)
+                d = (pos - g) / S
+                c = cost - pap * d
+                p = proceeds - pbp * d
+                if b * p - a * c > gain:
+                    qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, pi + 1, pj + 1, pap, pbp
+                else:
+                    k += 1
+                    n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+            elif gain > BAND * (b * qproceeds + a * qcost):
+                k = 1
+                n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+            else:
+                return _general(spec, asks, bids, now_ms, read)
+        # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
+        gain = b * proceeds - a * cost
+        at_end = False
+        while True:
+            end = ea if ea < eb else eb
+            loss = a * ap - b * bp
+            seg = (end - pos) / S
+            if gain < loss * seg:  # G reaches 0 inside this segment
+                seg = gain / loss
+                if cost + ap * seg > cap:
+                    seg = (cap - cost) / ap
+                break
+            if cost + ap * seg > cap:
+                seg = (cap - cost) / ap
+                break
+            cost += ap * seg
+            gain -= loss * seg
+            pos = end
+            if ea == end:
+                if i + 1 == na:
+                    at_end = True
+                    break
+                i += 1
+                ap, s = asks[i]
+                ea += memo[s]
+            if eb == end:
+                if j + 1 == nb:
+                    at_end = True
+                    break
+                j += 1
+                bp, s = bids[j]
+                eb += memo[s]
+        if at_end and gain > BAND * cost:  # G clearly positive at the end of the book
+            max_k = pos // U
+        else:
+            x = (pos + seg * S) / U
+            max_k = int(x)
+            if x - max_k <= BAND * x + BAND or max_k + 1 - x <= BAND * x + BAND:
+                return _general(spec, asks, bids, now_ms, read)
+    elif limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
+        k = max_k = pos // U
+        g = k * U
+        if not k:
+            if read is not None:
+                read[0] = i + 2
+                read[1] = j + 2
+            return None
+        qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = cost, proceeds, pi + 1, pj + 1, pap, pbp
+        if g < pos:
+            if g <= start:
+                return _general(spec, asks, bids, now_ms, read)
+            d = (pos - g) / S
+            qcost -= pap * d
+            qproceeds -= pbp * d
+    else:  # the largest grid size under the cap, in the segment the cap cuts
+        x = (pos + (cap - cost) / ap * S) / U
+        k = max_k = int(x)
+        g = k * U
+        if x - k <= BAND * x + BAND or k + 1 - x <= BAND * x + BAND or g <= pos:
+            return _general(spec, asks, bids, now_ms, read)
+        d = (g - pos) / S
+        qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = cost + ap * d, proceeds + bp * d, i + 1, j + 1, ap, bp
+    qty = k * units / scale
+    if qty * (1.0 - BAND) < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
+        return _general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
+    if read is not None:
+        read[0] = i + 2
+        read[1] = j + 2
+    return _opportunity(
+        spec,
+        asks,
+        bids,
+        qty,
+        qcost,
+        qproceeds,
+        n_buy,
+        n_sell,
+        worst_buy,
+        worst_sell,
+        limit,
+        max_k * units / scale,
+        now_ms,
+    )
+
+
+def _general(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None
+) -> Opportunity | None:
+    """What the fast walk does not settle: the float walk for the continuous argmax and root of G, then the size
+    on the grid with every decision within the band settled exactly (``sizing.choose``)."""
+    peak, top, limit, i, j = _float_walk(spec, asks, bids)
+    if read is not None:  # one level past the walk: a size within the band may reach it
+        read[0] = i + 2
+        read[1] = j + 2
+    grid = Grid(spec.step_units, spec.step_scale)
+    choice = choose(asks, bids, _terms(spec), grid, peak, top)
+    if choice is None:
+        return None
+    return _opportunity(
+        spec,
+        asks,
+        bids,
+        grid.size(choice.k),
+        choice.cost,
+        choice.proceeds,
+        choice.buy_levels,
+        choice.sell_levels,
+        choice.buy_worst,
+        choice.sell_worst,
+        limit,
+        grid.size(choice.max_k),
+        now_ms,
+    )
+
+
+def _float_walk(spec: VenuePairSpec, asks: list[Level], bids: list[Level]) -> tuple[float, float, str, int, int]:
+    """In floats: the argmax ``peak`` of G, the largest size ``top`` with G >= 0 within depth and cap, what
+    stopped the size, and the last ask and bid level read."""
+    a, b, cap = spec.buy_factor, spec.sell_factor, spec.max_notional
+    ap, aq = asks[0]
+    bp, bq = bids[0]
+    na = len(asks)
+    nb = len(bids)
+    i = j = 0
+    q = cost = proceeds = 0.0
+    while True:  # merged segments while the marginal edge clears the hurdle
+        seg = aq if aq < bq else bq
+        if cost + ap * seg > cap:
+            return q + (cap - cost) / ap, q + (cap - cost) / ap, LIMIT_NOTIONAL, i, j
         q += seg
-        cost += c
+        cost += ap * seg
         proceeds += bp * seg
         aq -= seg
         bq -= seg
         if aq <= 0.0:
             if i + 1 == na:
-                limit = LIMIT_DEPTH
-                break
+                return q, q, LIMIT_DEPTH, i, j
             i += 1
             ap, aq = asks[i]
         if bq <= 0.0:
             if j + 1 == nb:
-                limit = LIMIT_DEPTH
-                break
+                return q, q, LIMIT_DEPTH, i, j
             j += 1
             bp, bq = bids[j]
         if b * bp < a * ap:
-            limit = LIMIT_EDGE
             break
-    peak = top = q
-    if limit is LIMIT_EDGE:
-        # Phase 2: on through segments with a negative marginal edge to the root of G (for max_quantity).
-        nap, nbp, ni, nj = ap, bp, i, j  # N: the segment after the peak
-        nlen = aq if aq < bq else bq
-        gain = b * proceeds - a * cost
-        qq, cc = q, cost
-        while True:
-            s = a * ap - b * bp
-            seg = aq if aq < bq else bq
-            last = gain < s * seg
-            if last:
-                seg = gain / s
-            if cc + ap * seg > cap:
-                top = qq + (cap - cc) / ap
-                break
-            qq += seg
-            if last:
-                top = qq
-                break
-            cc += ap * seg
-            gain -= s * seg
-            aq -= seg
-            bq -= seg
-            if aq <= 0.0:
-                if i + 1 == na:
-                    top = qq
-                    break
-                i += 1
-                ap, aq = asks[i]
-            if bq <= 0.0:
-                if j + 1 == nb:
-                    top = qq
-                    break
-                j += 1
-                bp, bq = bids[j]
+    peak = q
+    gain = b * proceeds - a * cost
+    while True:  # on through segments with a negative marginal edge to the root of G
+        loss = a * ap - b * bp
+        seg = aq if aq < bq else bq
+        if gain < loss * seg:
+            seg = gain / loss
+            if cost + ap * seg > cap:
+                return peak, q + (cap - cost) / ap, LIMIT_EDGE, i, j
+            return peak, q + seg, LIMIT_EDGE, i, j
+        if cost + ap * seg > cap:
+            return peak, q + (cap - cost) / ap, LIMIT_EDGE, i, j
+        q += seg
+        cost += ap * seg
+        gain -= loss * seg
+        aq -= seg
+        bq -= seg
+        if aq <= 0.0:
+            if i + 1 == na:
+                return peak, q, LIMIT_EDGE, i, j
+            i += 1
+            ap, aq = asks[i]
+        if bq <= 0.0:
+            if j + 1 == nb:
+                return peak, q, LIMIT_EDGE, i, j
+            j += 1
+            bp, bq = bids[j]
 
-    # Fast path: the grid size next to the peak, inside P or N, clear of every boundary band; ``found`` is
-    # (size, cost, proceeds, buy levels, sell levels, worst ask, worst bid, G) as in ``in_p`` / ``in_n``.
-    found = None
-    if units:
-        x = peak * scale / units
-        k = int(x)
-        band = BAND * x + BAND
-        near = x - k <= band
-        if k + 1 - x <= band:
-            k += 1
-            near = True
-        if limit is LIMIT_EDGE:
-            if near:  # on a level boundary: which side of it the grid size falls, exactly
-                # (ni, nj: the levels right after the peak; i, j have walked on to the root of G since)
-                if ni == pi or nj == pj:  # one side's level ends at the peak (the usual case)
-                    if ni != pi:
-                        side = cum_cmp_units(asks, pi + 1, units, scale, k)
-                    elif nj != pj:
-                        side = cum_cmp_units(bids, pj + 1, units, scale, k)
-                    else:
-                        side = -2
-                else:  # both end there: ``boundary_side`` inline
-                    side = cum_cmp_units(asks, pi + 1, units, scale, k)
-                    if cum_cmp_units(bids, pj + 1, units, scale, k) != side:
-                        side = -2  # the two sides disagree: left to the general path
-                if side >= 0:  # ``in_p`` inline
-                    g = k * units / scale
-                    if g > pq + BAND * peak:
-                        d = peak - g
-                        c = cost - pap * d
-                        p = proceeds - pbp * d
-                        found = (g, c, p, pi + 1, pj + 1, pap, pbp, b * p - a * c)
-                elif side == -1:
-                    found = in_n(k, units, scale, peak, nlen, cost, proceeds, nap, nbp, ni, nj, a, b, cap)
-            else:  # ``in_p`` for size k and ``in_n`` for k + 1, inline: the usual path of an opportunity
-                left = right = None
-                if k:
-                    g = k * units / scale
-                    if g > pq + BAND * peak:
-                        d = peak - g
-                        c = cost - pap * d
-                        p = proceeds - pbp * d
-                        left = (g, c, p, pi + 1, pj + 1, pap, pbp, b * p - a * c)
-                g = (k + 1) * units / scale
-                d = g - peak
-                if d < nlen - BAND * peak:
-                    c = cost + nap * d
-                    if c <= cap * (1.0 - BAND):
-                        p = proceeds + nbp * d
-                        right = (g, c, p, ni + 1, nj + 1, nap, nbp, b * p - a * c)
-                if right is not None and left is not None:
-                    found = right if right[7] >= left[7] else left
-                elif right is not None and not k and right[7] > BAND * (b * right[2] + a * right[1]):
-                    found = right
-        elif limit is LIMIT_DEPTH or not near:
-            if near:  # at the end of the thinner book: step back unless the grid size is within it, exactly
-                if ends_side(asks, bids, aq <= 0.0 and i + 1 == na, bq <= 0.0 and j + 1 == nb, units, scale, k) < 0:
-                    k -= 1
-            if k:  # priced inside P (``in_p`` inline: this is the full-walk hot path)
-                g = k * units / scale
-                if g > pq + BAND * peak:
-                    d = peak - g
-                    found = (g, cost - pap * d, proceeds - pbp * d, pi + 1, pj + 1, pap, pbp, 0.0)
-        if found is not None:
-            g = found[0]
-            if g * (1.0 - BAND) < min_qty or g * found[5] < buy_min or g * found[6] < sell_min:
-                found = None
-            elif limit is LIMIT_EDGE:
-                xt = top * scale / units
-                kt = int(xt)
-                if xt - kt <= BAND * xt + BAND or kt + 1 - xt <= BAND * xt + BAND:
-                    found = None
-                else:
-                    max_qty = kt * units / scale
-            else:
-                max_qty = g
-    if found is not None:
-        qty, cost, proceeds, n_buy, n_sell, worst_buy, worst_sell, _ = found
-    else:
-        grid = _grid(spec)
-        choice = choose(asks, bids, _terms(spec), grid, peak, top)
-        if choice is None:
-            if read is not None:  # one level past the walk: a size within the band may reach it
-                read[0] = i + 2
-                read[1] = j + 2
-            return None
-        qty = grid.size(choice.k)
-        max_qty = grid.size(choice.max_k)
-        cost, proceeds = choice.cost, choice.proceeds
-        n_buy, n_sell, worst_buy, worst_sell = (
-            choice.buy_levels,
-            choice.sell_levels,
-            choice.buy_worst,
-            choice.sell_worst,
-        )
+
+def _opportunity(
+    spec: VenuePairSpec,
+    asks: list[Level],
+    bids: list[Level],
+    qty: float,
+    cost: float,
+    proceeds: float,
+    n_buy: int,
+    n_sell: int,
+    worst_buy: float,
+    worst_sell: float,
+    limit: str,
+    max_qty: float,
+    now_ms: int,
+) -> Opportunity:
     pair_id, symbol, buy_exchange, sell_exchange, buy_fee, sell_fee, buy_cost = spec.names
+    b = spec.sell_factor
+    top_ask = asks[0][0]
+    top_bid = bids[0][0]
     profit = proceeds * b - cost * buy_cost
-    opp = Opportunity(
+    return Opportunity(
         pair_id,
         symbol,
         buy_exchange,
@@ -369,14 +484,6 @@ def _walk(
         worst_buy,
         worst_sell,
     )
-    if read is not None:
-        read[0] = i + 2
-        read[1] = j + 2
-    return opp
-
-
-def _grid(spec: VenuePairSpec) -> Grid:
-    return Grid(spec.step_units, spec.step_scale)
 
 
 def _terms(spec: VenuePairSpec) -> Terms:
