@@ -62,6 +62,7 @@ __all__ = [
 LIMIT_EDGE: Final = "edge"  # the next unit would earn less than min_profit_bps at the margin
 LIMIT_DEPTH: Final = "depth"  # the books ran out of levels
 LIMIT_NOTIONAL: Final = "max_notional"  # the pair's size cap
+_EXACT: Final = 2.0**53  # integers in floats are exact below this
 
 
 class BookRejectedError(ArbkitError, ValueError):
@@ -180,11 +181,11 @@ def _walk(
 
     The fast path assumes every book size it reads is an exact integer at the pair's size scale ``S`` (a power of
     ten at which both venues' steps are integers, so real books always are; a size that is not raises ``KeyError``
-    from the memo). Positions along the books are then exact integers: where each level ends, the peak, the grid
-    sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no tolerance and
-    the levels are counted from the size itself. Money stays in floats. What is still decided in floats (the cap,
-    the root of ``G``, the minimums, ``G`` near 0 at the end of the book) goes to ``_general`` when it falls within
-    the band of a decision."""
+    from the memo). Positions along the books are then exact integers (held in floats, checked below 2**53 at the
+    end): where each level ends, the peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid
+    size at a level boundary needs no tolerance and the levels are counted from the size itself. Money stays in
+    floats. What is still decided in floats (the cap, the root of ``G``, the minimums, ``G`` near 0 at the end of
+    the book) goes to ``_general`` when it falls within the band of a decision."""
     a, b, cap, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
     if not U:  # no step grid
         return _general(spec, asks, bids, now_ms, read)
@@ -192,81 +193,129 @@ def _walk(
     ea = memo[s]
     bp, s = bids[0]
     eb = memo[s]
-    na = len(asks)
-    nb = len(bids)
-    i = j = pos = start = pi = pj = 0
-    cost = proceeds = 0.0
-    pap = ap
-    pbp = bp
+    la = len(asks) - 1
+    lb = len(bids) - 1
+    i = j = 0
+    pos = width = cost = proceeds = 0.0
     # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the marginal
-    # edge clears the hurdle; ``ea`` / ``eb`` is where the current ask / bid level ends, ``pos`` where the walk
-    # is (integers at scale S). P (from ``start``, prices pap/pbp, levels pi/pj) is the last segment taken.
+    # edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``: where the walk is
+    # (at scale S). At a level's end the next level's price is checked before moving on, so every exit leaves the
+    # walk in segment P, the last one taken (levels i, j at prices ap, bp, from pos - width to pos), or for the cap
+    # in the segment it cuts (from pos).
     while True:
         end = ea if ea < eb else eb
-        seg = (end - pos) / S
+        width = end - pos
+        seg = width / S
         c = cost + ap * seg
         if c > cap:
             limit = LIMIT_NOTIONAL
             break
-        start = pos
-        pap = ap
-        pbp = bp
-        pi = i
-        pj = j
         cost = c
         proceeds += bp * seg
         pos = end
-        if ea == end:
-            if i + 1 == na:
+        if ea != end:  # the bid level ends here
+            if j == lb:
                 limit = LIMIT_DEPTH
                 break
-            i += 1
-            ap, s = asks[i]
-            ea += memo[s]
-        if eb == end:
-            if j + 1 == nb:
-                limit = LIMIT_DEPTH
+            if b * bids[j + 1][0] < a * ap:
+                limit = LIMIT_EDGE
                 break
             j += 1
             bp, s = bids[j]
             eb += memo[s]
-        if b * bp < a * ap:
-            limit = LIMIT_EDGE
-            break
-    if limit is LIMIT_EDGE:
-        # G peaks at ``pos``: the grid size there, else the better of the grid sizes either side (in P, in N)
+        elif eb != end:  # the ask level ends here
+            if i == la:
+                limit = LIMIT_DEPTH
+                break
+            if b * bp < a * asks[i + 1][0]:
+                limit = LIMIT_EDGE
+                break
+            i += 1
+            ap, s = asks[i]
+            ea += memo[s]
+        else:  # both end here
+            if i == la or j == lb:
+                limit = LIMIT_DEPTH
+                break
+            if b * bids[j + 1][0] < a * asks[i + 1][0]:
+                limit = LIMIT_EDGE
+                break
+            i += 1
+            ap, s = asks[i]
+            ea += memo[s]
+            j += 1
+            bp, s = bids[j]
+            eb += memo[s]
+    if limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
+        k = max_k = pos // U
+        g = k * U
+        if not k:
+            if read is not None:
+                read[0] = i + 2
+                read[1] = j + 2
+            return None
+        qcost, qproceeds = cost, proceeds
+        if g < pos:
+            if g <= pos - width:  # before P
+                return _general(spec, asks, bids, now_ms, read)
+            d = (pos - g) / S
+            qcost -= ap * d
+            qproceeds -= bp * d
+        n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+    elif limit is LIMIT_NOTIONAL:  # the largest grid size under the cap, in the segment it cuts
+        x = (pos + (cap - cost) / ap * S) / U
+        k = max_k = x // 1.0
+        g = k * U
+        if x - k <= BAND * x + BAND or k + 1.0 - x <= BAND * x + BAND or g <= pos:
+            return _general(spec, asks, bids, now_ms, read)
+        d = (g - pos) / S
+        qcost, qproceeds = cost + ap * d, proceeds + bp * d
+        n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+    else:  # G peaks at pos, the end of P: the grid size there, else the better of those either side (in P, in N)
         k = pos // U
         g = k * U
-        if g == pos and k:
-            qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = cost, proceeds, pi + 1, pj + 1, pap, pbp
+        n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp  # P's
+        qcost, qproceeds = cost, proceeds
+        if ea == pos:  # on to segment N: the side whose level ends at the peak takes its next one
+            i += 1
+            nap, s = asks[i]
+            ea += memo[s]
         else:
+            nap = ap
+        if eb == pos:
+            j += 1
+            nbp, s = bids[j]
+            eb += memo[s]
+        else:
+            nbp = bp
+        if g != pos or not k:
             g += U
-            if g > (ea if ea < eb else eb):  # past segment N
+            if g > (ea if ea < eb else eb):  # past N
                 return _general(spec, asks, bids, now_ms, read)
             d = (g - pos) / S
-            qcost = cost + ap * d
-            if qcost > cap * (1.0 - BAND):
+            c = cost + nap * d
+            if c > cap * (1.0 - BAND):
                 return _general(spec, asks, bids, now_ms, read)
-            qproceeds = proceeds + bp * d
-            gain = b * qproceeds - a * qcost
-            if k:
+            p = proceeds + nbp * d
+            gain = b * p - a * c
+            if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
                 g -= U
-                if g <= start:  # before segment P
+                if g <= pos - width:  # before P
                     return _general(spec, asks, bids, now_ms, read)
                 d = (pos - g) / S
-                c = cost - pap * d
-                p = proceeds - pbp * d
-                if b * p - a * c > gain:
-                    qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, pi + 1, pj + 1, pap, pbp
-                else:
-                    k += 1
-                    n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
-            elif gain > BAND * (b * qproceeds + a * qcost):
-                k = 1
-                n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
-            else:
-                return _general(spec, asks, bids, now_ms, read)
+                qcost -= ap * d
+                qproceeds -= bp * d
+                take_n = gain >= b * qproceeds - a * qcost
+            else:  # k + 1 alone, when G is clearly positive there
+                take_n = gain > BAND * (b * p + a * c)
+                if not take_n:
+                    return _general(spec, asks, bids, now_ms, read)
+            if take_n:
+                k += 1.0
+                qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, nap, nbp
         # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
+        ap = nap
+        bp = nbp
         gain = b * proceeds - a * cost
         at_end = False
         while True:
@@ -285,14 +334,14 @@ def _walk(
             gain -= loss * seg
             pos = end
             if ea == end:
-                if i + 1 == na:
+                if i == la:
                     at_end = True
                     break
                 i += 1
                 ap, s = asks[i]
                 ea += memo[s]
             if eb == end:
-                if j + 1 == nb:
+                if j == lb:
                     at_end = True
                     break
                 j += 1
@@ -302,52 +351,44 @@ def _walk(
             max_k = pos // U
         else:
             x = (pos + seg * S) / U
-            max_k = int(x)
-            if x - max_k <= BAND * x + BAND or max_k + 1 - x <= BAND * x + BAND:
+            max_k = x // 1.0
+            if x - max_k <= BAND * x + BAND or max_k + 1.0 - x <= BAND * x + BAND:
                 return _general(spec, asks, bids, now_ms, read)
-    elif limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
-        k = max_k = pos // U
-        g = k * U
-        if not k:
-            if read is not None:
-                read[0] = i + 2
-                read[1] = j + 2
-            return None
-        qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = cost, proceeds, pi + 1, pj + 1, pap, pbp
-        if g < pos:
-            if g <= start:
-                return _general(spec, asks, bids, now_ms, read)
-            d = (pos - g) / S
-            qcost -= pap * d
-            qproceeds -= pbp * d
-    else:  # the largest grid size under the cap, in the segment the cap cuts
-        x = (pos + (cap - cost) / ap * S) / U
-        k = max_k = int(x)
-        g = k * U
-        if x - k <= BAND * x + BAND or k + 1 - x <= BAND * x + BAND or g <= pos:
-            return _general(spec, asks, bids, now_ms, read)
-        d = (g - pos) / S
-        qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = cost + ap * d, proceeds + bp * d, i + 1, j + 1, ap, bp
     qty = k * units / scale
     if qty * (1.0 - BAND) < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
         return _general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
+    if ea >= _EXACT or eb >= _EXACT:  # positions past 2**53 were not exact in floats
+        return _general(spec, asks, bids, now_ms, read)
     if read is not None:
         read[0] = i + 2
         read[1] = j + 2
-    return _opportunity(
-        spec,
-        asks,
-        bids,
+    # the Opportunity inline (as in ``_opportunity``): a call costs a tenth of the evaluation here
+    pair_id, symbol, buy_exchange, sell_exchange, buy_fee, sell_fee, buy_cost = spec.names
+    top_ask = asks[0][0]
+    top_bid = bids[0][0]
+    profit = qproceeds * b - qcost * buy_cost
+    return Opportunity(
+        pair_id,
+        symbol,
+        buy_exchange,
+        sell_exchange,
         qty,
+        qcost / qty,
+        qproceeds / qty,
         qcost,
-        qproceeds,
+        profit,
+        profit / qcost * 1e4,
+        (top_bid * b - top_ask * buy_cost) / top_ask * 1e4,
         n_buy,
         n_sell,
-        worst_buy,
-        worst_sell,
+        buy_fee,
+        sell_fee,
+        now_ms,
+        (top_bid - top_ask) / top_ask * 1e4,
         limit,
         max_k * units / scale,
-        now_ms,
+        worst_buy,
+        worst_sell,
     )
 
 

@@ -107,19 +107,19 @@ def cum_cmp(levels: list[Level], n: int, grid: Grid, k: float) -> int:
 
 _SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when an exact integer there, else -1}
 _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
-_UNITS: dict[int, dict[float, int]] = {}  # size scale -> {size: size * scale} for sizes exact there (units_memo)
+_UNITS: dict[int, dict[float, float]] = {}  # size scale -> {size: size * scale} for sizes exact there (units_memo)
 
 
-def units_memo(scale: int) -> dict[float, int]:
-    """The memo shared by every pair with this size scale: book size -> ``size * scale``, holding only sizes that are
-    exact integers there (books repeat their sizes from update to update, so lookups mostly hit)."""
+def units_memo(scale: int) -> dict[float, float]:
+    """The memo shared by every pair with this size scale: book size -> ``size * scale`` (an integer, as a float),
+    holding only sizes that are exact integers there (books repeat their sizes, so lookups mostly hit)."""
     memo = _UNITS.get(scale)
     if memo is None:
         memo = _UNITS[scale] = {}
     return memo
 
 
-def learn_units(memo: dict[float, int], scale: int, levels: list[Level]) -> None:
+def learn_units(memo: dict[float, float], scale: int, levels: list[Level]) -> None:
     """Add to ``memo`` the level sizes that are exact integers at ``scale``; the others stay out (a lookup of them
     raises ``KeyError``, which sends the evaluation to the general path). Starts afresh when the memo is full."""
     if len(memo) > _SCALED_MAX:
@@ -130,7 +130,7 @@ def learn_units(memo: dict[float, int], scale: int, levels: list[Level]) -> None
             if 0.0 <= x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
                 r = int(x + 0.5)
                 if r / scale == size:
-                    memo[size] = r
+                    memo[size] = float(r)  # exact: below 1e15
 
 
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:

@@ -43,7 +43,7 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     # step_scale, min_quantity, buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND), size_scale,
     # step in size units, size memo); size_scale: a power of ten at which both venues' steps are integers (book
     # sizes are exact integers there), 0 without a step grid
-    hot: tuple[float, float, float, int, int, float, float, float, int, int, dict[float, int]] = (
+    hot: tuple[float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
         0.0,
         0.0,
         0.0,
@@ -53,7 +53,7 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
         0.0,
         0.0,
         0,
-        0,
+        0.0,
         {},
     )
     # what every Opportunity of the pair carries: (pair_id, symbol, buy_exchange, sell_exchange, buy_fee,
@@ -142,7 +142,7 @@ def make_spec(
             buy_info.min_notional * (1.0 + BAND),
             sell_info.min_notional * (1.0 + BAND),
             size_scale,
-            units * size_scale // scale if units else 0,
+            float(units * size_scale // scale) if units else 0.0,
             units_memo(size_scale),
         ),
         names=(pair_id, buy_info.symbol, buy_info.exchange, sell_info.exchange, bf, sf, 1.0 + bf),
