@@ -189,171 +189,199 @@ def _walk(
     a, b, cap, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
     if not U:  # no step grid
         return _general(spec, asks, bids, now_ms, read)
-    ap, s = asks[0]
-    ea = memo[s]
-    bp, s = bids[0]
-    eb = memo[s]
     la = len(asks) - 1
     lb = len(bids) - 1
-    i = j = 0
-    pos = width = cost = proceeds = 0.0
-    # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the marginal
-    # edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``: where the walk is
-    # (at scale S). At a level's end the next level's price is checked before moving on, so every exit leaves the
-    # walk in segment P, the last one taken (levels i, j at prices ap, bp, from pos - width to pos), or for the cap
-    # in the segment it cuts (from pos).
-    while True:
-        end = ea if ea < eb else eb
-        width = end - pos
-        seg = width / S
-        c = cost + ap * seg
-        if c > cap:
-            limit = LIMIT_NOTIONAL
-            break
-        cost = c
-        proceeds += bp * seg
-        pos = end
-        if ea != end:  # the bid level ends here
-            if j == lb:
-                limit = LIMIT_DEPTH
-                break
-            if b * bids[j + 1][0] < a * ap:
-                limit = LIMIT_EDGE
-                break
-            j += 1
-            bp, s = bids[j]
-            eb += memo[s]
-        elif eb != end:  # the ask level ends here
-            if i == la:
-                limit = LIMIT_DEPTH
-                break
-            if b * bp < a * asks[i + 1][0]:
-                limit = LIMIT_EDGE
-                break
-            i += 1
-            ap, s = asks[i]
+    through = b * bids[lb][0] >= a * asks[la][0]
+    if through:
+        # The last levels still clear the hurdle, so every segment does (books are sorted best first) and G only
+        # grows: the size is the books' depth on the grid, one pass per side, unless the cap cuts it (the walk).
+        ea = cost = 0.0
+        for worst_buy, s in asks:
             ea += memo[s]
-        else:  # both end here
-            if i == la or j == lb:
-                limit = LIMIT_DEPTH
-                break
-            if b * bids[j + 1][0] < a * asks[i + 1][0]:
-                limit = LIMIT_EDGE
-                break
-            i += 1
-            ap, s = asks[i]
-            ea += memo[s]
-            j += 1
-            bp, s = bids[j]
+            cost += worst_buy * s
+        eb = proceeds = 0.0
+        for worst_sell, s in bids:
             eb += memo[s]
-    if limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
-        k = max_k = pos // U
-        g = k * U
+            proceeds += worst_sell * s
+        k = max_k = (ea if ea < eb else eb) // U
         if not k:
             if read is not None:
-                read[0] = i + 2
-                read[1] = j + 2
+                read[0] = la + 2
+                read[1] = lb + 2
             return None
-        qcost, qproceeds = cost, proceeds
-        if g < pos:
-            if g <= pos - width:  # before P
-                return _general(spec, asks, bids, now_ms, read)
-            d = (pos - g) / S
-            qcost -= ap * d
-            qproceeds -= bp * d
-        n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
-    elif limit is LIMIT_NOTIONAL:  # the largest grid size under the cap, in the segment it cuts
-        x = (pos + (cap - cost) / ap * S) / U
-        k = max_k = x // 1.0
         g = k * U
-        if x - k <= BAND * x + BAND or k + 1.0 - x <= BAND * x + BAND or g <= pos:
-            return _general(spec, asks, bids, now_ms, read)
-        d = (g - pos) / S
-        qcost, qproceeds = cost + ap * d, proceeds + bp * d
-        n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
-    else:  # G peaks at pos, the end of P: the grid size there, else the better of those either side (in P, in N)
-        k = pos // U
-        g = k * U
-        n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp  # P's
-        qcost, qproceeds = cost, proceeds
-        if ea == pos:  # on to segment N: the side whose level ends at the peak takes its next one
-            i += 1
-            nap, s = asks[i]
-            ea += memo[s]
-        else:
-            nap = ap
-        if eb == pos:
-            j += 1
-            nbp, s = bids[j]
-            eb += memo[s]
-        else:
-            nbp = bp
-        if g != pos or not k:
-            g += U
-            if g > (ea if ea < eb else eb):  # past N
-                return _general(spec, asks, bids, now_ms, read)
-            d = (g - pos) / S
-            c = cost + nap * d
-            if c > cap * (1.0 - BAND):
-                return _general(spec, asks, bids, now_ms, read)
-            p = proceeds + nbp * d
-            gain = b * p - a * c
-            if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
-                g -= U
+        n_buy = la + 1
+        n_sell = lb + 1
+        if g != ea:  # the size ends inside the ask book
+            cost, n_buy, worst_buy = _take(asks, g, memo, S)
+        if g != eb:
+            proceeds, n_sell, worst_sell = _take(bids, g, memo, S)
+        qcost, qproceeds, i, j, limit = cost, proceeds, la, lb, LIMIT_DEPTH
+        through = qcost <= cap * (1.0 - BAND)
+    if not through:
+        ap, s = asks[0]
+        ea = memo[s]
+        bp, s = bids[0]
+        eb = memo[s]
+        i = j = 0
+        pos = width = cost = proceeds = 0.0
+        # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the marginal
+        # edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``: where the walk is
+        # (at scale S). At a level's end the next level's price is checked before moving on, so every exit leaves the
+        # walk in segment P, the last one taken (levels i, j at prices ap, bp, from pos - width to pos), or for the cap
+        # in the segment it cuts (from pos).
+        while True:
+            end = ea if ea < eb else eb
+            width = end - pos
+            seg = width / S
+            c = cost + ap * seg
+            if c > cap:
+                limit = LIMIT_NOTIONAL
+                break
+            cost = c
+            proceeds += bp * seg
+            pos = end
+            if ea != end:  # the bid level ends here
+                if j == lb:
+                    limit = LIMIT_DEPTH
+                    break
+                if b * bids[j + 1][0] < a * ap:
+                    limit = LIMIT_EDGE
+                    break
+                j += 1
+                bp, s = bids[j]
+                eb += memo[s]
+            elif eb != end:  # the ask level ends here
+                if i == la:
+                    limit = LIMIT_DEPTH
+                    break
+                if b * bp < a * asks[i + 1][0]:
+                    limit = LIMIT_EDGE
+                    break
+                i += 1
+                ap, s = asks[i]
+                ea += memo[s]
+            else:  # both end here
+                if i == la or j == lb:
+                    limit = LIMIT_DEPTH
+                    break
+                if b * bids[j + 1][0] < a * asks[i + 1][0]:
+                    limit = LIMIT_EDGE
+                    break
+                i += 1
+                ap, s = asks[i]
+                ea += memo[s]
+                j += 1
+                bp, s = bids[j]
+                eb += memo[s]
+        if limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
+            k = max_k = pos // U
+            g = k * U
+            if not k:
+                if read is not None:
+                    read[0] = i + 2
+                    read[1] = j + 2
+                return None
+            qcost, qproceeds = cost, proceeds
+            if g < pos:
                 if g <= pos - width:  # before P
                     return _general(spec, asks, bids, now_ms, read)
                 d = (pos - g) / S
                 qcost -= ap * d
                 qproceeds -= bp * d
-                take_n = gain >= b * qproceeds - a * qcost
-            else:  # k + 1 alone, when G is clearly positive there
-                take_n = gain > BAND * (b * p + a * c)
-                if not take_n:
+            n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+        elif limit is LIMIT_NOTIONAL:  # the largest grid size under the cap, in the segment it cuts
+            x = (pos + (cap - cost) / ap * S) / U
+            k = max_k = x // 1.0
+            g = k * U
+            if x - k <= BAND * x + BAND or k + 1.0 - x <= BAND * x + BAND or g <= pos:
+                return _general(spec, asks, bids, now_ms, read)
+            d = (g - pos) / S
+            qcost, qproceeds = cost + ap * d, proceeds + bp * d
+            n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+        else:  # G peaks at pos, the end of P: the grid size there, else the better of those either side (in P, in N)
+            k = pos // U
+            g = k * U
+            n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp  # P's
+            qcost, qproceeds = cost, proceeds
+            if ea == pos:  # on to segment N: the side whose level ends at the peak takes its next one
+                i += 1
+                nap, s = asks[i]
+                ea += memo[s]
+            else:
+                nap = ap
+            if eb == pos:
+                j += 1
+                nbp, s = bids[j]
+                eb += memo[s]
+            else:
+                nbp = bp
+            if g != pos or not k:
+                g += U
+                if g > (ea if ea < eb else eb):  # past N
                     return _general(spec, asks, bids, now_ms, read)
-            if take_n:
-                k += 1.0
-                qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, nap, nbp
-        # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
-        ap = nap
-        bp = nbp
-        gain = b * proceeds - a * cost
-        at_end = False
-        while True:
-            end = ea if ea < eb else eb
-            loss = a * ap - b * bp
-            seg = (end - pos) / S
-            if gain < loss * seg:  # G reaches 0 inside this segment
-                seg = gain / loss
+                d = (g - pos) / S
+                c = cost + nap * d
+                if c > cap * (1.0 - BAND):
+                    return _general(spec, asks, bids, now_ms, read)
+                p = proceeds + nbp * d
+                gain = b * p - a * c
+                if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
+                    g -= U
+                    if g <= pos - width:  # before P
+                        return _general(spec, asks, bids, now_ms, read)
+                    d = (pos - g) / S
+                    qcost -= ap * d
+                    qproceeds -= bp * d
+                    take_n = gain >= b * qproceeds - a * qcost
+                else:  # k + 1 alone, when G is clearly positive there
+                    take_n = gain > BAND * (b * p + a * c)
+                    if not take_n:
+                        return _general(spec, asks, bids, now_ms, read)
+                if take_n:
+                    k += 1.0
+                    qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, nap, nbp
+            # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
+            ap = nap
+            bp = nbp
+            gain = b * proceeds - a * cost
+            at_end = False
+            while True:
+                end = ea if ea < eb else eb
+                loss = a * ap - b * bp
+                seg = (end - pos) / S
+                if gain < loss * seg:  # G reaches 0 inside this segment
+                    seg = gain / loss
+                    if cost + ap * seg > cap:
+                        seg = (cap - cost) / ap
+                    break
                 if cost + ap * seg > cap:
                     seg = (cap - cost) / ap
-                break
-            if cost + ap * seg > cap:
-                seg = (cap - cost) / ap
-                break
-            cost += ap * seg
-            gain -= loss * seg
-            pos = end
-            if ea == end:
-                if i == la:
-                    at_end = True
                     break
-                i += 1
-                ap, s = asks[i]
-                ea += memo[s]
-            if eb == end:
-                if j == lb:
-                    at_end = True
-                    break
-                j += 1
-                bp, s = bids[j]
-                eb += memo[s]
-        if at_end and gain > BAND * cost:  # G clearly positive at the end of the book
-            max_k = pos // U
-        else:
-            x = (pos + seg * S) / U
-            max_k = x // 1.0
-            if x - max_k <= BAND * x + BAND or max_k + 1.0 - x <= BAND * x + BAND:
-                return _general(spec, asks, bids, now_ms, read)
+                cost += ap * seg
+                gain -= loss * seg
+                pos = end
+                if ea == end:
+                    if i == la:
+                        at_end = True
+                        break
+                    i += 1
+                    ap, s = asks[i]
+                    ea += memo[s]
+                if eb == end:
+                    if j == lb:
+                        at_end = True
+                        break
+                    j += 1
+                    bp, s = bids[j]
+                    eb += memo[s]
+            if at_end and gain > BAND * cost:  # G clearly positive at the end of the book
+                max_k = pos // U
+            else:
+                x = (pos + seg * S) / U
+                max_k = x // 1.0
+                if x - max_k <= BAND * x + BAND or max_k + 1.0 - x <= BAND * x + BAND:
+                    return _general(spec, asks, bids, now_ms, read)
     qty = k * units / scale
     if qty * (1.0 - BAND) < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
         return _general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
@@ -390,6 +418,20 @@ def _walk(
         worst_buy,
         worst_sell,
     )
+
+
+def _take(levels: list[Level], g: float, memo: dict[float, float], S: int) -> tuple[float, int, float]:
+    """Quote value, levels touched and worst price of taking ``g`` (at scale ``S``, within the book) exactly."""
+    end = value = 0.0
+    n = 0
+    for price, size in levels:
+        n += 1
+        r = memo[size]
+        if end + r >= g:
+            return value + price * ((g - end) / S), n, price
+        end += r
+        value += price * size
+    raise AssertionError("a size within the book")
 
 
 def _general(
