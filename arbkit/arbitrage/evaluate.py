@@ -195,14 +195,14 @@ def _walk(
     if through:
         # The last levels still clear the hurdle, so every segment does (books are sorted best first) and G only
         # grows: the size is the books' depth on the grid, one pass per side, unless the cap cuts it (the walk).
-        ea = cost = 0.0
+        ea = qcost = 0.0
         for worst_buy, s in asks:
             ea += memo[s]
-            cost += worst_buy * s
-        eb = proceeds = 0.0
+            qcost += worst_buy * s
+        eb = qproceeds = 0.0
         for worst_sell, s in bids:
             eb += memo[s]
-            proceeds += worst_sell * s
+            qproceeds += worst_sell * s
         k = max_k = (ea if ea < eb else eb) // U
         if not k:
             if read is not None:
@@ -213,10 +213,12 @@ def _walk(
         n_buy = la + 1
         n_sell = lb + 1
         if g != ea:  # the size ends inside the ask book
-            cost, n_buy, worst_buy = _take(asks, g, memo, S)
+            qcost, n_buy, worst_buy = _take(asks, g, memo, S)
         if g != eb:
-            proceeds, n_sell, worst_sell = _take(bids, g, memo, S)
-        qcost, qproceeds, i, j, limit = cost, proceeds, la, lb, LIMIT_DEPTH
+            qproceeds, n_sell, worst_sell = _take(bids, g, memo, S)
+        i = la
+        j = lb
+        limit = LIMIT_DEPTH
         through = qcost <= cap * (1.0 - BAND)
     if not through:
         ap, s = asks[0]
@@ -294,7 +296,9 @@ def _walk(
             x = (pos + (cap - cost) / ap * S) / U
             k = max_k = x // 1.0
             g = k * U
-            if x - k <= BAND * x + BAND or k + 1.0 - x <= BAND * x + BAND or g <= pos:
+            band = BAND * x + BAND
+            x -= k
+            if x <= band or x >= 1.0 - band or g <= pos:
                 return _general(spec, asks, bids, now_ms, read)
             d = (g - pos) / S
             qcost, qproceeds = cost + ap * d, proceeds + bp * d
@@ -350,16 +354,16 @@ def _walk(
                 end = ea if ea < eb else eb
                 loss = a * ap - b * bp
                 seg = (end - pos) / S
-                if gain < loss * seg:  # G reaches 0 inside this segment
-                    seg = gain / loss
+                drop = loss * seg
+                c = cost + ap * seg
+                if gain < drop or c > cap:  # G reaches 0, or the cost the cap, inside this segment
+                    if gain < drop:
+                        seg = gain / loss
                     if cost + ap * seg > cap:
                         seg = (cap - cost) / ap
                     break
-                if cost + ap * seg > cap:
-                    seg = (cap - cost) / ap
-                    break
-                cost += ap * seg
-                gain -= loss * seg
+                cost = c
+                gain -= drop
                 pos = end
                 if ea == end:
                     if i == la:
@@ -380,12 +384,14 @@ def _walk(
             else:
                 x = (pos + seg * S) / U
                 max_k = x // 1.0
-                if x - max_k <= BAND * x + BAND or max_k + 1.0 - x <= BAND * x + BAND:
+                band = BAND * x + BAND
+                x -= max_k
+                if x <= band or x >= 1.0 - band:
                     return _general(spec, asks, bids, now_ms, read)
     qty = k * units / scale
-    if qty * (1.0 - BAND) < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
+    if qty < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
         return _general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
-    if ea >= _EXACT or eb >= _EXACT:  # positions past 2**53 were not exact in floats
+    if ea + eb >= _EXACT:  # positions past 2**53 were not exact in floats
         return _general(spec, asks, bids, now_ms, read)
     if read is not None:
         read[0] = i + 2
@@ -414,7 +420,7 @@ def _walk(
         now_ms,
         (top_bid - top_ask) / top_ask * 1e4,
         limit,
-        max_k * units / scale,
+        qty if max_k == k else max_k * units / scale,
         worst_buy,
         worst_sell,
     )

@@ -40,7 +40,8 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     buy_factor: float  # 1 + buy_fee + min_profit_bps / 1e4
     sell_factor: float  # 1 - sell_fee
     # the hot path's constants, unpacked in one go: (buy_factor, sell_factor, max_notional, step_units,
-    # step_scale, min_quantity, buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND), size_scale,
+    # step_scale, min_quantity / (1 - BAND), buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND),
+    # size_scale,
     # step in size units, size memo); size_scale: a power of ten at which both venues' steps are integers (book
     # sizes are exact integers there), 0 without a step grid
     hot: tuple[float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
@@ -138,7 +139,7 @@ def make_spec(
             cap,
             units,
             scale,
-            min_qty,
+            min_qty / (1.0 - BAND),
             buy_info.min_notional * (1.0 + BAND),
             sell_info.min_notional * (1.0 + BAND),
             size_scale,
