@@ -147,38 +147,38 @@ def walk(
             n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
         else:  # G peaks at pos, the end of P: the grid size there, else the better of those either side (in P, in N)
             k = pos // U
-            g = k * U
-            n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp  # P's
-            qcost, qproceeds = cost, proceeds
+            qcost = cost
+            qproceeds = proceeds
+            n_buy = i + 1  # P's levels and prices
+            n_sell = j + 1
+            worst_buy = ap
+            worst_sell = bp
             if ea == pos:  # on to segment N: the side whose level ends at the peak takes its next one
                 i += 1
-                nap, s = asks[i]
+                ap, s = asks[i]
                 ea += memo[s]
-            else:
-                nap = ap
             if eb == pos:
                 j += 1
-                nbp, s = bids[j]
+                bp, s = bids[j]
                 eb += memo[s]
-            else:
-                nbp = bp
+            g = k * U
             if g != pos or not k:
                 g += U
                 if g > (ea if ea < eb else eb):  # past N
                     return general(spec, asks, bids, now_ms, read)
                 d = (g - pos) / S
-                c = cost + nap * d
+                c = cost + ap * d
                 if c > cap * (1.0 - BAND):
                     return general(spec, asks, bids, now_ms, read)
-                p = proceeds + nbp * d
+                p = proceeds + bp * d
                 gain = b * p - a * c
                 if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
                     g -= U
                     if g <= pos - width:  # before P
                         return general(spec, asks, bids, now_ms, read)
                     d = (pos - g) / S
-                    qcost -= ap * d
-                    qproceeds -= bp * d
+                    qcost -= worst_buy * d
+                    qproceeds -= worst_sell * d
                     take_n = gain >= b * qproceeds - a * qcost
                 else:  # k + 1 alone, when G is clearly positive there
                     take_n = gain > BAND * (b * p + a * c)
@@ -186,10 +186,8 @@ def walk(
                         return general(spec, asks, bids, now_ms, read)
                 if take_n:
                     k += 1.0
-                    qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, nap, nbp
+                    qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, ap, bp
             # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
-            ap = nap
-            bp = nbp
             gain = b * proceeds - a * cost
             at_end = False
             while True:
