@@ -41,7 +41,6 @@ import time
 
 from arbkit.arbitrage.general import general
 from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
-from arbkit.arbitrage.sizing import learn_units
 from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
 from arbkit.arbitrage.walk import walk
 from arbkit.errors import ArbkitError
@@ -104,9 +103,8 @@ def evaluate_levels(
 
     With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
     ``evaluate_read`` returns) without building a tuple per call. The early exit is decided here, in a small frame
-    (most calls end there); then the exact walk (``walk``), which raises ``KeyError`` on a book size not in
-    the size memo: the books' sizes are learnt and it walks again, and a size that cannot be learnt (more decimals
-    than the steps) leaves the evaluation to the general path."""
+    (most calls end there); then the exact walk (``walk``), or the general path (``general``) when a book size
+    has more decimals than the steps (the size memo raises ``KeyError``)."""
     if not asks or not bids:
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
     if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
@@ -115,11 +113,5 @@ def evaluate_levels(
         return None
     try:
         return walk(spec, asks, bids, now_ms, read)
-    except KeyError:  # a size not in the memo yet
-        hot = spec.hot
-        learn_units(hot[10], hot[8], asks)
-        learn_units(hot[10], hot[8], bids)
-    try:
-        return walk(spec, asks, bids, now_ms, read)
-    except KeyError:  # a size that is no exact integer at the size scale
+    except KeyError:  # a book size that is no exact integer at the pair's size scale (see ``sizing.SizeUnits``)
         return general(spec, asks, bids, now_ms, read)

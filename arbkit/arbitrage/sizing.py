@@ -7,7 +7,7 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``learn_units`` (book sizes as exact integers at a size scale, for the fast
+level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size scale, for the fast
 path's integer walk).
 """
 
@@ -24,12 +24,12 @@ __all__ = [
     "BAND",
     "Choice",
     "Grid",
+    "SizeUnits",
     "Terms",
     "choose",
     "cum_cmp",
     "cum_cmp_units",
     "dec",
-    "learn_units",
     "units_memo",
 ]
 
@@ -107,30 +107,41 @@ def cum_cmp(levels: list[Level], n: int, grid: Grid, k: float) -> int:
 
 _SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when an exact integer there, else -1}
 _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
-_UNITS: dict[int, dict[float, float]] = {}  # size scale -> {size: size * scale} for sizes exact there (units_memo)
 
 
-def units_memo(scale: int) -> dict[float, float]:
-    """The memo shared by every pair with this size scale: book size -> ``size * scale`` (an integer, as a float),
-    holding only sizes that are exact integers there (books repeat their sizes, so lookups mostly hit)."""
+class SizeUnits(dict[float, float]):
+    """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
+    filled on first lookup (books repeat their sizes, so lookups mostly hit a plain dict entry). A size that is
+    not (more decimals than the scale, or more than 15 digits) raises ``KeyError``: the caller's general path."""
+
+    __slots__ = ("scale",)
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = float(scale)  # a power of ten: exact in a float
+
+    def __missing__(self, size: float) -> float:
+        scale = self.scale
+        x = size * scale
+        if 0.0 <= x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
+            units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
+            if units / scale == size:
+                if len(self) >= _SCALED_MAX:
+                    self.clear()
+                self[size] = units
+                return units
+        raise KeyError(size)
+
+
+_UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale
+
+
+def units_memo(scale: int) -> SizeUnits:
+    """The ``SizeUnits`` shared by every pair with this size scale."""
     memo = _UNITS.get(scale)
     if memo is None:
-        memo = _UNITS[scale] = {}
+        memo = _UNITS[scale] = SizeUnits(scale)
     return memo
-
-
-def learn_units(memo: dict[float, float], scale: int, levels: list[Level]) -> None:
-    """Add to ``memo`` the level sizes that are exact integers at ``scale``; the others stay out (a lookup of them
-    raises ``KeyError``, which sends the evaluation to the general path). Starts afresh when the memo is full."""
-    if len(memo) > _SCALED_MAX:
-        memo.clear()
-    for _, size in levels:
-        if size not in memo:
-            x = size * scale
-            if 0.0 <= x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
-                r = int(x + 0.5)
-                if r / scale == size:
-                    memo[size] = float(r)  # exact: below 1e15
 
 
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:
