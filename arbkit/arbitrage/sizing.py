@@ -112,7 +112,8 @@ _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
 class SizeUnits(dict[float, float]):
     """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
     filled on first lookup (books repeat their sizes, so lookups mostly hit a plain dict entry). A size that is
-    not (more decimals than the scale, or more than 15 digits) raises ``KeyError``: the caller's general path."""
+    not (more decimals than the scale, more than 15 digits, or an empty level) raises ``KeyError``: the caller's
+    general path."""
 
     __slots__ = ("scale",)
 
@@ -123,7 +124,7 @@ class SizeUnits(dict[float, float]):
     def __missing__(self, size: float) -> float:
         scale = self.scale
         x = size * scale
-        if 0.0 <= x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
+        if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
             units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
             if units / scale == size:
                 if len(self) >= _SCALED_MAX:

@@ -30,7 +30,9 @@ def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
         memo[0.123]  # three decimals at a scale of two
     with pytest.raises(KeyError):
         memo[1e14]  # 1e16 units: more digits than a float holds exactly
-    assert 0.123 not in memo and 1e14 not in memo
+    with pytest.raises(KeyError):
+        memo[0.0]  # an empty level: the general path, which never counts it as touched
+    assert 0.123 not in memo and 1e14 not in memo and 0.0 not in memo
     assert units_memo(100) is units_memo(100) and units_memo(100).scale == 100.0
 
 
@@ -55,6 +57,11 @@ def test_a_size_finer_than_the_steps_goes_to_the_general_path() -> None:
         walk(spec(), asks, bids, 0, None)
     opp = evaluate_levels(spec(), asks, bids, 0)
     assert opp is not None and opp.quantity == 1.12 and opp.buy_levels == 2
+
+
+def test_an_empty_last_level_is_not_touched() -> None:
+    opp = evaluate_levels(spec(), [(100.0, 1.0), (101.0, 0.0)], [(102.0, 5.0)], 0)
+    assert opp is not None and (opp.quantity, opp.buy_levels, opp.buy_worst_price) == (1.0, 1, 100.0)
 
 
 def test_positions_past_2_53_are_left_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
