@@ -21,9 +21,10 @@ def walk(
 ) -> Opportunity | None:
     """``evaluate_levels`` past the early exit, exactly, in one walk when the sizes allow (else ``general``).
 
-    The fast path assumes every book size it reads is an exact integer at the pair's size scale ``S`` (a power of
-    ten at which both venues' steps are integers, so real books always are; a size that is not raises ``KeyError``
-    from the memo). Positions along the books are then exact integers (held in floats, checked below 2**53 at the
+    The fast path assumes books sorted best first and every book size it reads an exact integer at the pair's size
+    scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are; the memo,
+    ``sizing.SizeUnits``, raises ``KeyError`` for one that is not, and ``evaluate_levels`` hands the call to
+    ``general``). Positions along the books are then exact integers (held in floats, checked below 2**53 at the
     end): where each level ends, the peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid
     size at a level boundary needs no tolerance and the levels are counted from the size itself. Money stays in
     floats. What is still decided in floats (the cap, the root of ``G``, the minimums, ``G`` near 0 at the end of
