@@ -6,8 +6,9 @@ falls inside that band (a size at a level boundary, a cost at the cap, a notiona
 it is settled exactly in decimal arithmetic, so no size is ever one step short, one step past the book or the
 cap, or counted against a level it does not touch.
 
-API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` /
-``boundary_side`` (exact level boundary tests), ``in_p`` / ``in_n`` (pricing a grid size next to the peak).
+API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
+level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size scale, for the fast
+path's integer walk).
 """
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ from arbkit.structs import Level
 __all__ = [
     "BAND",
     "Choice",
-    "Found",
     "Grid",
+    "SizeUnits",
     "Terms",
-    "boundary_side",
     "choose",
     "cum_cmp",
     "cum_cmp_units",
     "dec",
-    "in_n",
-    "in_p",
+    "units_memo",
 ]
 
 BAND = 1e-9  # relative: float decisions closer than this to a boundary are settled exactly
@@ -110,6 +109,42 @@ _SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when a
 _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
 
 
+class SizeUnits(dict[float, float]):
+    """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
+    filled on first lookup (books repeat their sizes, so lookups mostly hit a plain dict entry). A size that is
+    not (more decimals than the scale, more than 15 digits, or an empty level) raises ``KeyError``: the caller's
+    general path."""
+
+    __slots__ = ("scale",)
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = float(scale)  # a power of ten: exact in a float
+
+    def __missing__(self, size: float) -> float:
+        scale = self.scale
+        x = size * scale
+        if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
+            units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
+            if units / scale == size:
+                if len(self) >= _SCALED_MAX:
+                    self.clear()
+                self[size] = units
+                return units
+        raise KeyError(size)
+
+
+_UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale
+
+
+def units_memo(scale: int) -> SizeUnits:
+    """The ``SizeUnits`` shared by every pair with this size scale."""
+    memo = _UNITS.get(scale)
+    if memo is None:
+        memo = _UNITS[scale] = SizeUnits(scale)
+    return memo
+
+
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:
     """``cum_cmp`` on a step grid: integers at the step's scale when every size has no more decimals than the
     step (the usual case, cheap), else exact fractions. Each size's integer is memoised per scale (a pure function
@@ -133,60 +168,6 @@ def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -
         total += r
     diff = total - k * units
     return (diff > 0) - (diff < 0)
-
-
-def ends_side(asks: list[Level], bids: list[Level], end_a: bool, end_b: bool, units: int, scale: int, k: int) -> int:
-    """Sign of (depth - size k), exactly, where the depth is the whole of the ask book (``end_a``) and/or the bid
-    book (``end_b``); -1 when the two disagree or neither is given. ``cum_cmp_units`` over whole books, for the
-    walk that ran out of depth: sizes already in the memo are summed without a call per level."""
-    memo = _SCALED.get(scale)
-    if memo is None or len(memo) > _SCALED_MAX:
-        memo = _SCALED[scale] = {}
-    get = memo.get
-    target = k * units
-    side = 2
-    if end_a:
-        total = 0
-        for _, size in asks:
-            r = get(size, -2)
-            if r < 0:
-                side = _side_filling(asks, memo, scale, target)
-                break
-            total += r
-        else:
-            side = (total > target) - (total < target)
-    if end_b:
-        total = 0
-        for _, size in bids:
-            r = get(size, -2)
-            if r < 0:
-                this = _side_filling(bids, memo, scale, target)
-                break
-            total += r
-        else:
-            this = (total > target) - (total < target)
-        if side != 2 and this != side:
-            return -1
-        side = this
-    return -1 if side == 2 else side
-
-
-def _side_filling(levels: list[Level], memo: dict[float, int], scale: int, target: int) -> int:
-    """``ends_side`` for one book with sizes not yet in the memo (filled here) or off the step's decimals."""
-    total = 0
-    for _, size in levels:
-        r = memo.get(size)
-        if r is None:
-            x = size * scale
-            r = int(x + 0.5)
-            if r / scale != size or x >= 1e15:
-                r = -1
-            memo[size] = r
-        if r < 0:
-            diff = sum((dec(s) for _, s in levels), Fraction(0)) - Fraction(target, scale)
-            return (diff > 0) - (diff < 0)
-        total += r
-    return (total > target) - (total < target)
 
 
 def exact_value(levels: list[Level], n: int, grid: Grid, k: float) -> Fraction:
@@ -384,52 +365,3 @@ def _scan_left(best: _Probe, terms: Terms, grid: Grid, probe: object) -> _Probe 
             return None
         p = probe(k)  # type: ignore[operator]
     return None
-
-
-# ------------------------------------------------------------------ the fast path's helpers (see evaluate)
-
-Found = tuple[float, float, float, int, int, float, float, float]  # size, cost, proceeds, levels, worst, G
-
-
-def in_p(
-    k: int, units: int, scale: int, pq: float, peak: float, cost: float, proceeds: float,
-    ap: float, bp: float, i: int, j: int, a: float, b: float,
-) -> Found | None:  # fmt: skip
-    """Grid size ``k`` priced inside segment P (ending at the peak), or None when it is not clearly inside."""
-    g = k * units / scale
-    if g <= pq + BAND * peak:
-        return None
-    d = peak - g
-    c = cost - ap * d
-    p = proceeds - bp * d
-    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
-
-
-def in_n(
-    k: int, units: int, scale: int, peak: float, nlen: float, cost: float, proceeds: float,
-    ap: float, bp: float, i: int, j: int, a: float, b: float, cap: float,
-) -> Found | None:  # fmt: skip
-    """Grid size ``k`` priced inside segment N (starting at the peak), or None when not clearly inside or capped."""
-    g = k * units / scale
-    d = g - peak
-    if d >= nlen - BAND * peak:
-        return None
-    c = cost + ap * d
-    if c > cap * (1.0 - BAND):
-        return None
-    p = proceeds + bp * d
-    return (g, c, p, i + 1, j + 1, ap, bp, b * p - a * c)
-
-
-def boundary_side(
-    asks: list[Level], bids: list[Level], units: int, scale: int, k: int, n_asks: int, n_bids: int
-) -> int:
-    """Sign of (boundary - size k), exactly, for a boundary that ends ask level ``n_asks`` and/or bid level
-    ``n_bids`` (0: not that side); -2 when the two sides disagree (left to the general path)."""
-    side_a = cum_cmp_units(asks, n_asks, units, scale, k) if n_asks else None
-    side_b = cum_cmp_units(bids, n_bids, units, scale, k) if n_bids else None
-    if side_a is None:
-        return side_b if side_b is not None else -2
-    if side_b is None or side_b == side_a:
-        return side_a
-    return -2

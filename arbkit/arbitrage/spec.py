@@ -3,7 +3,7 @@
 API: ``make_spec(pair_id, buy_info, sell_info, min_profit_bps, max_notional=None, buy_fee=None, sell_fee=None)``
 -> ``VenuePairSpec``; ``common_step(a, b)``; ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)`` (the naive check).
 ``VenuePairSpec.hot`` / ``names`` hold what ``evaluate_levels`` unpacks per call, so the hot path does no attribute
-lookups and no arithmetic on constants.
+lookups and no arithmetic on constants; ``hot`` includes the size memo of the pair's size scale (``units_memo``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND
+from arbkit.arbitrage.sizing import BAND, units_memo
 from arbkit.structs import Symbol, SymbolInfo
 
 __all__ = ["VenuePairSpec", "common_step", "make_spec", "top_of_book_edge_bps"]
@@ -40,8 +40,23 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     buy_factor: float  # 1 + buy_fee + min_profit_bps / 1e4
     sell_factor: float  # 1 - sell_fee
     # the hot path's constants, unpacked in one go: (buy_factor, sell_factor, max_notional, step_units,
-    # step_scale, min_quantity, buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND))
-    hot: tuple[float, float, float, int, int, float, float, float] = (0.0, 0.0, 0.0, 0, 0, 0.0, 0.0, 0.0)
+    # step_scale, min_quantity / (1 - BAND), buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND),
+    # size_scale,
+    # step in size units, size memo); size_scale: a power of ten at which both venues' steps are integers (book
+    # sizes are exact integers there), 0 without a step grid
+    hot: tuple[float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
+        0.0,
+        0.0,
+        0.0,
+        0,
+        0,
+        0.0,
+        0.0,
+        0.0,
+        0,
+        0.0,
+        {},
+    )
     # what every Opportunity of the pair carries: (pair_id, symbol, buy_exchange, sell_exchange, buy_fee,
     # sell_fee, 1 + buy_fee)
     names: tuple[str, Symbol, str, str, float, float, float] | None = None
@@ -64,9 +79,14 @@ def _step_parts(step: float) -> tuple[int, int]:
     """``(units, scale)`` with ``step == units / scale`` in decimal, so rounded sizes are the clean decimals."""
     if step <= 0:
         return 0, 0
-    exponent = int(Decimal(repr(step)).normalize().as_tuple().exponent)
-    scale = 10 ** max(0, -exponent)
+    scale = _decimal_scale(step)
     return round(Decimal(repr(step)) * scale), scale
+
+
+def _decimal_scale(x: float) -> int:
+    """The power of ten at which the decimal ``x`` stands for is an integer."""
+    exponent = int(Decimal(repr(x)).normalize().as_tuple().exponent)
+    return 10 ** max(0, -exponent)
 
 
 def make_spec(
@@ -94,6 +114,8 @@ def make_spec(
     cap = math.inf if max_notional is None else max_notional
     min_qty = max(buy_info.min_quantity, sell_info.min_quantity)
     a, b = 1.0 + bf + min_profit_bps / 1e4, 1.0 - sf
+    steps = (info.step_size for info in (buy_info, sell_info) if info.step_size > 0)
+    size_scale = max(scale, *(_decimal_scale(s) for s in steps)) if units else 0
     return VenuePairSpec(
         pair_id=pair_id,
         symbol=buy_info.symbol,
@@ -117,9 +139,12 @@ def make_spec(
             cap,
             units,
             scale,
-            min_qty,
+            min_qty / (1.0 - BAND),
             buy_info.min_notional * (1.0 + BAND),
             sell_info.min_notional * (1.0 + BAND),
+            size_scale,
+            float(units * size_scale // scale) if units else 0.0,
+            units_memo(size_scale),
         ),
         names=(pair_id, buy_info.symbol, buy_info.exchange, sell_info.exchange, bf, sf, 1.0 + bf),
     )

@@ -1,0 +1,106 @@
+"""The exact walk (``walk``, the fast path) against the general path and the exact reference, and its size memo."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
+from arbkit.arbitrage.general import general
+from arbkit.arbitrage.sizing import SizeUnits, units_memo
+from arbkit.arbitrage.walk import walk
+from arbkit.structs import Level, Symbol, SymbolInfo
+from tests.arbitrage.test_sizing_property import D, cases, reference
+
+BTC = Symbol.parse("BTC/USDT")
+
+
+def spec(step: float = 0.01, cap: float | None = None) -> VenuePairSpec:
+    a = SymbolInfo("a", BTC, 0.01, step)
+    b = SymbolInfo("b", BTC, 0.01, step)
+    return make_spec("p", a, b, 0.0, cap)
+
+
+def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
+    memo = SizeUnits(100)
+    assert memo[0.29] == 29.0 and 0.29 in memo  # 0.29 * 100 is 28.999999999999996 in floats
+    with pytest.raises(KeyError):
+        memo[0.123]  # three decimals at a scale of two
+    with pytest.raises(KeyError):
+        memo[1e14]  # 1e16 units: more digits than a float holds exactly
+    with pytest.raises(KeyError):
+        memo[0.0]  # an empty level: the general path, which never counts it as touched
+    assert 0.123 not in memo and 1e14 not in memo and 0.0 not in memo
+    assert units_memo(100) is units_memo(100) and units_memo(100).scale == 100.0
+
+
+def test_size_scale_covers_both_venues_steps() -> None:
+    s = make_spec("p", SymbolInfo("a", BTC, 0.01, 0.001), SymbolInfo("b", BTC, 0.01, 0.1), 0.0)
+    assert (s.step, s.hot[8], s.hot[9]) == (0.1, 1000, 100.0)  # the 0.001-step book's sizes are integers too
+    opp = evaluate_levels(s, [(100.0, 0.379)], [(101.0, 5.0)], 0)
+    assert opp is not None and opp.quantity == 0.3
+
+
+def test_a_cap_on_a_book_profitable_to_its_end_is_found_by_the_walk() -> None:
+    # the last levels still clear the hurdle, but 200.1 of cost is over the cap: 100 + 100.1 * 0.49 <= 150
+    opp = evaluate_levels(spec(cap=150.0), [(100.0, 1.0), (100.1, 1.0)], [(102.0, 1.0), (101.9, 1.0)], 0)
+    assert opp is not None and opp.limited_by == LIMIT_NOTIONAL
+    assert (opp.quantity, opp.max_quantity, opp.buy_levels, opp.sell_levels) == (1.49, 1.49, 2, 2)
+    assert opp.notional == pytest.approx(100.0 + 100.1 * 0.49) and opp.notional <= 150.0
+
+
+def test_a_size_finer_than_the_steps_goes_to_the_general_path() -> None:
+    asks, bids = [(100.0, 0.123456789), (100.2, 1.0)], [(101.0, 5.0)]
+    with pytest.raises(KeyError):
+        walk(spec(), asks, bids, 0, None)
+    opp = evaluate_levels(spec(), asks, bids, 0)
+    assert opp is not None and opp.quantity == 1.12 and opp.buy_levels == 2
+
+
+def test_an_empty_last_level_is_not_touched() -> None:
+    opp = evaluate_levels(spec(), [(100.0, 1.0), (101.0, 0.0)], [(102.0, 5.0)], 0)
+    assert opp is not None and (opp.quantity, opp.buy_levels, opp.buy_worst_price) == (1.0, 1, 100.0)
+
+
+def test_positions_past_2_53_are_left_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # sizes at scale 1e8 (the buy venue's step): 10 levels of 9.9e14 units each are exact, their sum is not
+    s = make_spec("p", SymbolInfo("a", BTC, 0.01, 1e-8), SymbolInfo("b", BTC, 0.01, 1.0), 0.0)
+    asks: list[Level] = [(1.0 + n / 1000, 9_900_000.0) for n in range(10)]
+    bids: list[Level] = [(2.0 - n / 1000, 9_900_000.0) for n in range(11)]
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
+    opp = evaluate_levels(s, asks, bids, 0)
+    assert handed == [1]
+    ref = reference(s, asks, bids)
+    assert opp is not None and ref is not None and opp.limited_by == LIMIT_DEPTH
+    assert D(opp.quantity) == ref.quantity == 99_000_000 and opp.buy_levels == 10
+
+
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(cases())
+def test_the_walk_and_the_general_path_agree(case: tuple[VenuePairSpec, list[Level], list[Level]]) -> None:
+    """Wherever the walk answers, the general path (which it leaves the rest to) gives the same size."""
+    s, asks, bids = case
+    if s.sell_factor * bids[0][0] < s.buy_factor * asks[0][0]:
+        return  # the early exit, before either
+    try:
+        fast = walk(s, asks, bids, 0, None)
+    except KeyError:
+        return  # a size finer than the steps: the general path's alone
+    slow = general(s, asks, bids, 0, None)
+    assert (fast is None) == (slow is None), (fast, slow)
+    if fast is None or slow is None:
+        return
+    assert (fast.quantity, fast.max_quantity) == (slow.quantity, slow.max_quantity)
+    assert (fast.buy_levels, fast.sell_levels) == (slow.buy_levels, slow.sell_levels)
+    assert (fast.buy_worst_price, fast.sell_worst_price) == (slow.buy_worst_price, slow.sell_worst_price)
+    assert math.isclose(fast.notional, slow.notional, rel_tol=1e-9)
+    assert abs(fast.profit_quote - slow.profit_quote) <= 1e-9 * fast.notional
