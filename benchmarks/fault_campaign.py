@@ -21,8 +21,9 @@ import random
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -30,8 +31,11 @@ import msgspec
 from arbkit.config import ArbkitConfig, WebsocketConfig
 from arbkit.runtime.session import Session, connect
 from arbkit.structs import BookState, BookUpdate
-from arbkit.venue import LocalVenue
+from arbkit.venue import LocalVenue, VenueThread
 from arbkit.venue.protocols.kraken import corrupt_checksum
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or imported by the test alike
+from _fault_checker import Checker, Emitted
 
 EXCHANGES = ("binance", "gateio", "mexc", "kraken")
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT")
@@ -157,85 +161,40 @@ def _pct(values: list[float], q: float) -> float:
 
 
 class Observer:
-    """Checks every emitted book against the venue and times frames from the wire to their evaluation."""
+    """The session's half of the checking: notes each book's last state (for recovery times) and hands a summary of
+    every emitted update to the venue-side ``Checker``; nothing heavier runs on the session's loop."""
 
-    def __init__(self, venue: LocalVenue, session: Session, report: Report) -> None:
-        self.venue, self.session, self.report = venue, session, report
+    def __init__(self, checker: Checker, session: Session) -> None:
+        self.checker, self.session = checker, session
         self.last: dict[tuple[str, str], tuple[float, BookState, int]] = {}  # time, state, failure count
-        self._sent: dict[tuple[str, str], deque[tuple[int, float, int]]] = defaultdict(deque)
-        self._books: dict[tuple[str, str], tuple[dict[float, float], dict[float, float]]] = {}
-        self._tops: dict[tuple[str, str], dict[int, tuple[list[Any], list[Any]]]] = defaultdict(dict)
+        self._inbox = checker.inbox
 
     def attach(self) -> None:
         for composite in self.session.exchanges.values():
             composite.add_listener(self.on_update)  # after the scanner's: runs once it has evaluated the book
-        self.venue.on_sent(self.on_sent)
 
     @staticmethod
     def failures(update_health: Any) -> int:
         h = update_health
         return h.gaps + h.checksum_failures + h.resyncs + h.reconnects
 
-    def on_sent(self, exchange: str, symbol: str, delta: Any, sent: bool) -> None:
-        key = (exchange, symbol)
-        self._mirror(key, delta)
-        last = self.last.get(key)
-        if sent and last is not None and last[1] is BookState.LIVE:
-            self._sent[key].append((delta.seq, time.monotonic(), last[2]))
-
-    def _mirror(self, key: tuple[str, str], delta: Any) -> None:
-        """The venue book as the stream reaches it, top ``DEPTH`` kept per sequence id (cheaper than ``book_at``)."""
-        book = self._books.get(key)
-        if book is None:
-            start = self.venue.book_at(key[0], key[1], delta.prev_seq)
-            if start is None:
-                return
-            book = self._books[key] = (dict(start.bids), dict(start.asks))
-        for side, levels in ((book[0], delta.bids), (book[1], delta.asks)):
-            for price, qty in levels:
-                if qty > 0:
-                    side[price] = qty
-                else:
-                    side.pop(price, None)
-        tops = self._tops[key]
-        # tuples of float pairs: the collector stops tracking them, so the mirror adds nothing to its full walks
-        tops[delta.seq] = (tuple(sorted(book[0].items(), reverse=True)[:DEPTH]), tuple(sorted(book[1].items())[:DEPTH]))
-        while len(tops) > 400:
-            del tops[next(iter(tops))]
-
-    def expected(self, exchange: str, symbol: str, seq: int) -> tuple[list[Any], list[Any]] | None:
-        top = self._tops[(exchange, symbol)].get(seq)
-        if top is not None:
-            return list(top[0]), list(top[1])
-        snap = self.venue.book_at(exchange, symbol, seq)
-        return None if snap is None else (list(snap.bids[:DEPTH]), list(snap.asks[:DEPTH]))
-
     def on_update(self, update: BookUpdate) -> None:
         book, health = update.book, update.health
-        key = (book.exchange, str(book.symbol))
+        symbol = str(book.symbol)
         now = time.monotonic()
         count = self.failures(health)
-        self.last[key] = (now, health.state, count)
-        pending = self._sent[key]
-        while pending and book.sequence is not None and pending[0][0] <= book.sequence:
-            _, sent, failures_then = pending.popleft()
-            if failures_then == count:  # frames a resync threw away were never meant to be evaluated
-                self.report.delays_ms.append((now - sent) * 1000.0)
-        if health.state is not BookState.LIVE or book.sequence is None:
-            return
-        expected = self.expected(book.exchange, str(book.symbol), book.sequence)
-        if expected is None:
-            return
-        self.report.comparisons += 1
-        if book.bids != expected[0] or book.asks != expected[1]:
-            self.report.divergent.append(f"{key[0]} {key[1]} seq {book.sequence}")
+        self.last[(book.exchange, symbol)] = (now, health.state, count)
+        live = health.state is BookState.LIVE
+        self._inbox.append(Emitted(book.exchange, symbol, book.sequence, book.bids, book.asks, live, count, now))
 
 
 class Injector:
     """Seeded random faults, at most one in flight per exchange, each timed until its books are live again."""
 
-    def __init__(self, venue: LocalVenue, observer: Observer, plan: CampaignPlan, rng: random.Random) -> None:
-        self.venue, self.observer, self.plan, self.rng = venue, observer, plan, rng
+    def __init__(
+        self, venue: VenueThread, observer: Observer, report: Report, plan: CampaignPlan, rng: random.Random
+    ) -> None:
+        self.venue, self.observer, self.report, self.plan, self.rng = venue, observer, report, plan, rng
         self.busy: set[str] = set()
         self.symbols = SYMBOLS[: plan.symbols]
         self.symbols_busy: dict[str, list[str]] = {e: [] for e in EXCHANGES}
@@ -250,7 +209,7 @@ class Injector:
         (behind schedule, nothing free) hits any symbol with a symbol-level fault on top of what is in flight."""
         idle = not self.symbols_busy[exchange] and exchange not in self.busy
         kinds = [k for k in KINDS if (k != "checksum" or exchange == "kraken") and (idle or k in _SYMBOL_KINDS)]
-        unused = [k for k in kinds if not any(done == k for done, _ in self.observer.report.faults)]
+        unused = [k for k in kinds if not any(done == k for done, _ in self.report.faults)]
         kind = self.rng.choice(unused or kinds)  # every kind early on, then at random
         free_symbols = [s for s in self.symbols if s not in self.symbols_busy[exchange]]
         symbol = self.rng.choice(free_symbols if free_symbols and not overlap else list(self.symbols))
@@ -259,35 +218,34 @@ class Injector:
             self.symbols_busy[exchange].append(symbol)
         else:
             self.busy.add(exchange)
-        self.observer.report.faults[(kind, exchange)] += 1
+        self.report.faults[(kind, exchange)] += 1
         task = asyncio.get_running_loop().create_task(self._run(kind, exchange, symbol, affected))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _run(self, kind: str, exchange: str, symbol: str, affected: list[str]) -> None:
-        venue = self.venue
+        run, venue = self.venue.run, self.venue.venue  # every fault is injected on the venue's own thread
         before = {s: self.observer.last.get((exchange, s), (0.0, BookState.LIVE, 0))[2] for s in affected}
         start = time.monotonic()
         try:
             if kind == "gap":
-                venue.skip_sequence(exchange, symbol)
+                await run(venue.skip_sequence, exchange, symbol)
             elif kind == "checksum":
-                corrupt_checksum(venue, symbol)
+                await run(corrupt_checksum, venue, symbol)
             elif kind == "burst":
-                venue.burst(exchange, symbol, 0.3, faulty=(2, 4))
+                await run(venue.burst, exchange, symbol, 0.3, (2, 4))
             elif kind == "stall":
                 seconds = self.rng.uniform(*self.plan.stall_s)
-                venue.stall(exchange, seconds)
+                await run(venue.stall, exchange, seconds)
                 start += seconds  # a stall recovers from its end
             elif kind in ("drop", "graceful_drop"):
-                await venue.drop_connections(exchange, graceful=kind == "graceful_drop")
+                await run(venue.drop_connections, exchange, kind == "graceful_drop")
             else:
-                (venue.close_on_connect if kind == "close_on_connect" else venue.close_on_subscribe)(exchange, 1)
-                await venue.drop_connections(exchange)
+                await run(venue.close_on_connect if kind == "close_on_connect" else venue.close_on_subscribe, exchange)
+                await run(venue.drop_connections, exchange)
             await self._recovered(kind, exchange, affected, before, start)
         finally:
-            hub = venue.context(exchange).hub
-            hub.faults.close_on_connect = hub.faults.close_on_subscribe = 0
+            await run(_disarm, venue, exchange)
             if kind in _SYMBOL_KINDS:
                 self.symbols_busy[exchange].remove(symbol)
             else:
@@ -308,9 +266,9 @@ class Injector:
                     done = False
                     break
             if done:
-                self.observer.report.recovery[kind].append(max(0.0, time.monotonic() - t0))
+                self.report.recovery[kind].append(max(0.0, time.monotonic() - t0))
                 return
-        self.observer.report.recovery[kind].append(RECOVERY_LIMIT_S)
+        self.report.recovery[kind].append(RECOVERY_LIMIT_S)
 
 
 async def _settle(session: Session, seconds: float) -> None:
@@ -322,7 +280,14 @@ async def _settle(session: Session, seconds: float) -> None:
         await asyncio.sleep(0.1)
 
 
+def _disarm(venue: LocalVenue, exchange: str) -> None:
+    """On the venue's thread: no close-on-connect or close-on-subscribe left pending on ``exchange``."""
+    hub = venue.context(exchange).hub
+    hub.faults.close_on_connect = hub.faults.close_on_subscribe = 0
+
+
 def _connections(venue: LocalVenue) -> int:
+    """On the venue's thread: its open websockets."""
     return sum(len(venue.context(e).hub.connections) for e in EXCHANGES)
 
 
@@ -362,16 +327,19 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
     ws = WebsocketConfig(
         book_depth=DEPTH, stall_timeout=plan.stall_timeout, reconnect_backoff_initial=0.05, reconnect_backoff_max=1.0
     )
-    async with LocalVenue(list(EXCHANGES), seed=seed, update_interval=0.05) as venue:
+    # the venue (and the checker) run on their own thread and loop: their work is not the session loop's blocks
+    async with VenueThread(list(EXCHANGES), seed=seed, update_interval=0.05) as venue:
         exchanges = {e: msgspec.structs.replace(venue.exchange_config(e), websocket_config=ws) for e in EXCHANGES}
         started = time.monotonic()
         session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=symbols, name=f"c{seed}")
-        observer = Observer(venue, session, report)
+        checker = Checker(venue.venue, DEPTH)
+        observer = Observer(checker, session)
         timer.active = True
         try:
+            await venue.run(checker.start)
             observer.attach()
             await asyncio.sleep(1.0)
-            injector = Injector(venue, observer, plan, rng)
+            injector = Injector(venue, observer, report, plan, rng)
             window = plan.budget_s - plan.settle_s - plan.lead_s  # from the first fault, however long startup took
             interval = window / plan.faults
             next_at = first = time.monotonic()
@@ -386,7 +354,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
                     next_at += interval * rng.uniform(0.5, 1.5)
                     if injected == plan.faults // 2:
                         report.tasks["during"] = len(asyncio.all_tasks())
-                        report.connections["during"] = _connections(venue)
+                        report.connections["during"] = await venue.run(_connections, venue.venue)
                 await asyncio.sleep(0.005)
             await asyncio.gather(*injector.tasks, return_exceptions=True)
             await _settle(session, plan.settle_s)
@@ -401,14 +369,18 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
         finally:
             timer.active = False
             await session.stop()
+            await venue.run(checker.finish)  # checks what the session handed over last
+        report.comparisons, report.divergent = checker.comparisons, checker.divergent
+        report.delays_ms = checker.delays_ms
         await asyncio.sleep(0.5)
-        report.connections["after"] = _connections(venue)
+        report.connections["after"] = await venue.run(_connections, venue.venue)
         report.elapsed_s = time.monotonic() - started
     deadline = time.monotonic() + 5.0  # closes finishing in the background (slow on a loaded machine)
     while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     report.tasks["after"] = len(asyncio.all_tasks())
     report.leftover = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
+    report.leftover += ["venue thread still running"] if venue.alive else []
     return report
 
 
