@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 
 from arbkit.config import ArbkitConfig, WebsocketConfig
+from arbkit.runtime.loop_watchdog import LoopBlock
 from arbkit.runtime.session import Session, connect
 from arbkit.structs import BookState, BookUpdate
 from arbkit.venue import LocalVenue, VenueThread
@@ -87,10 +88,9 @@ class Report:
     comparisons: int = 0
     divergent: list[str] = field(default_factory=list)
     stuck: list[str] = field(default_factory=list)
-    longest_block_ms: float = 0.0
-    longest_block_cpu_ms: float = 0.0
-    longest_block_running: str = ""
-    longest_block_at_s: float = 0.0  # seconds after the session started
+    longest_block: LoopBlock = field(default_factory=LoopBlock)  # the session loop's, whatever its cause
+    longest_busy: LoopBlock = field(default_factory=LoopBlock)  # the longest the loop thread spent working
+    started: float = 0.0  # time.monotonic() when the session began connecting
     gc_pauses: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # generation -> ms each
     delays_ms: list[float] = field(default_factory=list)
     tasks: dict[str, int] = field(default_factory=dict)
@@ -118,8 +118,8 @@ class Report:
             for kind, times in self.recovery.items():
                 if times and (_pct(times, 95) >= 2.0 or max(times) >= 5.0):
                     out.append(f"{kind}: fault-to-live p95 {_pct(times, 95):.2f}s max {max(times):.2f}s")
-            if self.longest_block_ms >= 100.0:
-                out.append(f"event loop blocked {self.longest_block_ms:.0f} ms")
+            if self.longest_block.ms >= 100.0:
+                out.append(f"event loop blocked {self.longest_block.ms:.0f} ms")
         return out
 
     def print(self) -> None:
@@ -136,11 +136,11 @@ class Report:
             times = self.recovery.get(kind) or []
             if times:
                 print(f"  {kind:<24} {_pct(times, 50):6.2f} {_pct(times, 95):6.2f} {max(times):6.2f}  n={len(times)}")
-        print(
-            f"longest event-loop block: {self.longest_block_ms:.1f} ms (target < 100), {self.longest_block_at_s:.1f} s"
-            f" after connect; process CPU in it {self.longest_block_cpu_ms:.1f} ms; sampled:"
-            f" {self.longest_block_running or '-'}"
-        )
+        block, busy = self.longest_block, self.longest_busy
+        print(f"longest event-loop block: {block.ms:.1f} ms (target < 100); {self._block(block)}")
+        if busy != block:
+            print(f"  longest block spent working (loop thread on the CPU >= half of it): {busy.ms:.1f} ms;")
+            print(f"    {self._block(busy)}")
         for generation, pauses in sorted(self.gc_pauses.items()):
             print(
                 f"  garbage collections, generation {generation}: {len(pauses)}, p50 {_pct(pauses, 50):.1f} ms,"
@@ -152,6 +152,14 @@ class Report:
                 f" ms, worst {max(self.delays_ms):.1f} ms over {len(self.delays_ms)} frames"
             )
         print(f"asyncio tasks: {self.tasks} {self.leftover}; venue connections: {self.connections}")
+
+    def _block(self, block: LoopBlock) -> str:
+        """When a block was and where its time went: the loop thread's own CPU (work), the process's (another thread
+        holding the GIL), neither (the OS did not run the process), and the sampled stacks."""
+        return (
+            f"{block.at - self.started:.1f} s after connect; CPU in it: loop thread {block.loop_cpu_ms:.1f} ms, whole"
+            f" process {block.cpu_ms:.1f} ms; sampled: {block.running or '-'}"
+        )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -330,7 +338,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
     # the venue (and the checker) run on their own thread and loop: their work is not the session loop's blocks
     async with VenueThread(list(EXCHANGES), seed=seed, update_interval=0.05) as venue:
         exchanges = {e: msgspec.structs.replace(venue.exchange_config(e), websocket_config=ws) for e in EXCHANGES}
-        started = time.monotonic()
+        started = report.started = time.monotonic()
         session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=symbols, name=f"c{seed}")
         checker = Checker(venue.venue, DEPTH)
         observer = Observer(checker, session)
@@ -362,10 +370,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
             report.stuck = [f"{h.exchange} {h.symbol} {h.state} ({h.last_error})" for h in books if not h.is_healthy]
             missing = len(EXCHANGES) * len(symbols) - len(session.health().books)
             report.stuck += [f"{missing} books not subscribed"] if missing else []
-            report.longest_block_ms = session.health().longest_loop_block_ms
-            report.longest_block_cpu_ms = session.watchdog.longest_block_cpu_ms
-            report.longest_block_running = session.watchdog.longest_block_running
-            report.longest_block_at_s = session.watchdog.longest_block_at - started
+            report.longest_block, report.longest_busy = session.watchdog.longest, session.watchdog.longest_busy
         finally:
             timer.active = False
             await session.stop()

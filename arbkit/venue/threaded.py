@@ -56,16 +56,23 @@ class VenueThread:
     def __exit__(self, *exc: object) -> None:
         if self._stop_loop():
             self._done.result(_START_TIMEOUT_S)
+        self._join()
 
     async def start(self) -> None:
         """Start the thread and wait (without blocking the caller's loop) until the venue serves."""
         self._spawn()
-        await asyncio.wait_for(asyncio.wrap_future(self._ready), _START_TIMEOUT_S)
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(self._ready), _START_TIMEOUT_S)
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """Close the venue on its own loop, stop that loop and wait for the thread to end; safe to call twice."""
-        if self._stop_loop():
+        self._stop_loop()
+        if self._thread is not None:
             await asyncio.wait_for(asyncio.wrap_future(self._done), _START_TIMEOUT_S)
+        self._join()
 
     @property
     def alive(self) -> bool:
@@ -92,6 +99,11 @@ class VenueThread:
             raise ArbkitError("venue thread: already started (one VenueThread runs one venue)")
         self._thread = threading.Thread(target=self._main, name="arbkit-venue", daemon=True)
         self._thread.start()
+
+    def _join(self) -> None:
+        """The thread has set ``_done`` (its last act): wait the instant it takes to end."""
+        if self._thread is not None and self._done.done():
+            self._thread.join(1.0)
 
     def _stop_loop(self) -> bool:
         """Ask the venue's loop to close the venue and stop; False if it never ran or has already stopped."""
