@@ -90,6 +90,7 @@ class Report:
     stuck: list[str] = field(default_factory=list)
     longest_block: LoopBlock = field(default_factory=LoopBlock)  # the session loop's, whatever its cause
     longest_busy: LoopBlock = field(default_factory=LoopBlock)  # the longest the loop thread spent working
+    slow_blocks: list[LoopBlock] = field(default_factory=list)  # the session loop's blocks of 40 ms or more
     started: float = 0.0  # time.monotonic() when the session began connecting
     gc_pauses: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # generation -> ms each
     delays_ms: list[float] = field(default_factory=list)
@@ -141,6 +142,10 @@ class Report:
         if busy != block:
             print(f"  longest block spent working (loop thread on the CPU >= half of it): {busy.ms:.1f} ms;")
             print(f"    {self._block(busy)}")
+        working = sorted((b for b in self.slow_blocks if b.busy), key=lambda b: -b.ms)
+        print(f"  blocks of 40 ms or more: {len(self.slow_blocks)}, {len(working)} spent working; the longest of those:")
+        for b in working[1:4]:
+            print(f"    {b.ms:.1f} ms; {self._block(b)}")
         for generation, pauses in sorted(self.gc_pauses.items()):
             print(
                 f"  garbage collections, generation {generation}: {len(pauses)}, p50 {_pct(pauses, 50):.1f} ms,"
@@ -371,6 +376,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
             missing = len(EXCHANGES) * len(symbols) - len(session.health().books)
             report.stuck += [f"{missing} books not subscribed"] if missing else []
             report.longest_block, report.longest_busy = session.watchdog.longest, session.watchdog.longest_busy
+            report.slow_blocks = list(session.watchdog.slow)
         finally:
             timer.active = False
             await session.stop()

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 
 import msgspec
 
@@ -52,6 +52,7 @@ class LoopWatchdog:
         self.sample_every = sample_every
         self.longest = LoopBlock()  # the longest block seen, whatever its cause
         self.longest_busy = LoopBlock()  # the longest one the loop thread spent working (``LoopBlock.busy``)
+        self.slow: deque[LoopBlock] = deque(maxlen=200)  # the latest blocks of at least ``sample_after``
         self.warnings = 0
         self._beat = time.monotonic()
         self._samples: tuple[float, Counter[str]] = (0.0, Counter())  # (beat, stacks) of the block in progress
@@ -107,7 +108,7 @@ class LoopWatchdog:
             await asyncio.sleep(self.interval)
             now = time.monotonic()
             lag_ms = (now - before - self.interval) * 1000.0
-            if lag_ms <= self.longest_busy.ms:
+            if lag_ms <= min(self.longest_busy.ms, self.sample_after * 1000.0):
                 continue
             block = LoopBlock(
                 lag_ms,
@@ -118,8 +119,10 @@ class LoopWatchdog:
             )
             if lag_ms > self.longest.ms:
                 self.longest = block
-            if block.busy:
+            if block.busy and lag_ms > self.longest_busy.ms:
                 self.longest_busy = block
+            if lag_ms >= self.sample_after * 1000.0:
+                self.slow.append(block)
 
     def _sampled(self, beat: float) -> str:
         """The three most sampled stacks of the block that began at ``beat``, with their shares."""
