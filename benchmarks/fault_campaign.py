@@ -139,12 +139,9 @@ class Report:
                 print(f"  {kind:<24} {_pct(times, 50):6.2f} {_pct(times, 95):6.2f} {max(times):6.2f}  n={len(times)}")
         block, busy = self.longest_block, self.longest_busy
         print(f"longest event-loop block: {block.ms:.1f} ms (target < 100); {self._block(block)}")
-        if busy != block:
-            print(f"  longest block spent working (loop thread on the CPU >= half of it): {busy.ms:.1f} ms;")
-            print(f"    {self._block(busy)}")
         working = sorted((b for b in self.slow_blocks if b.busy), key=lambda b: -b.ms)
-        print(f"  blocks of 40 ms or more: {len(self.slow_blocks)}, {len(working)} spent working; the longest of those:")
-        for b in working[1:4]:
+        print(f"  blocks of 40+ ms: {len(self.slow_blocks)}; the loop thread worked through {len(working)}, longest:")
+        for b in working[:3] or [busy]:
             print(f"    {b.ms:.1f} ms; {self._block(b)}")
         for generation, pauses in sorted(self.gc_pauses.items()):
             print(
