@@ -1,6 +1,9 @@
 """The fault campaign's checker, run on the venue's own thread: it mirrors every exchange's outgoing book stream and
 compares each book the client emitted with the venue's book at the same sequence id, so none of that work lands on
-the session's event loop (whose blocks the campaign measures).
+the session's event loop (whose blocks the campaign measures). The tops it keeps per sequence id are flat
+bytes (packed doubles), objects the garbage collector does not track: kept as tuples of (price, qty) tuples they were
+tens of thousands of young objects a second, and every collection, in either thread, stops the session's loop
+while it walks them.
 
 The session side only appends a summary of each emitted update to ``inbox`` (a deque: thread-safe appends); the
 checker drains it on the venue's loop every ``drain_every`` seconds, after the frames it refers to were sent.
@@ -11,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from array import array
 from collections import defaultdict, deque
+from itertools import chain, islice
 from typing import Any, NamedTuple
 
 from arbkit.venue import LocalVenue
@@ -44,7 +49,7 @@ class Checker:
         self._client: dict[tuple[str, str], tuple[bool, int]] = {}  # last handed-over (live, failures) per book
         self._sent: dict[tuple[str, str], deque[tuple[int, float, int]]] = defaultdict(deque)
         self._books: dict[tuple[str, str], tuple[dict[float, float], dict[float, float]]] = {}
-        self._tops: dict[tuple[str, str], dict[int, tuple[Any, Any]]] = defaultdict(dict)
+        self._tops: dict[tuple[str, str], dict[int, tuple[bytes, bytes]]] = defaultdict(dict)
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ on the venue's loop
@@ -96,16 +101,20 @@ class Checker:
                     side.pop(price, None)
         tops = self._tops[key]
         depth = self.depth
-        tops[delta.seq] = (tuple(sorted(book[0].items(), reverse=True)[:depth]), tuple(sorted(book[1].items())[:depth]))
+        bids = islice(sorted(book[0].items(), reverse=True), depth)
+        tops[delta.seq] = (_flat(bids), _flat(islice(sorted(book[1].items()), depth)))
         while len(tops) > _KEPT:
             del tops[next(iter(tops))]
 
-    def expected(self, exchange: str, symbol: str, seq: int) -> tuple[list[Any], list[Any]] | None:
+    def expected(self, exchange: str, symbol: str, seq: int) -> tuple[bytes, bytes] | None:
+        """The venue's top ``depth`` levels a side at ``seq``, packed (price, qty, price, qty, ...)."""
         top = self._tops[(exchange, symbol)].get(seq)
         if top is not None:
-            return list(top[0]), list(top[1])
+            return top
         snap = self.venue.book_at(exchange, symbol, seq)
-        return None if snap is None else (list(snap.bids[: self.depth]), list(snap.asks[: self.depth]))
+        if snap is None:
+            return None
+        return _flat(snap.bids[: self.depth]), _flat(snap.asks[: self.depth])
 
     def check(self, update: Emitted) -> None:
         """One emitted update: the delay of every frame it covers, then (if live) its book against the venue's."""
@@ -123,5 +132,10 @@ class Checker:
         if expected is None:
             return
         self.comparisons += 1
-        if update.bids != expected[0] or update.asks != expected[1]:
+        if _flat(update.bids) != expected[0] or _flat(update.asks) != expected[1]:
             self.divergent.append(f"{update.exchange} {update.symbol} seq {seq}")
+
+
+def _flat(levels: Any) -> bytes:
+    """(price, qty) levels packed as doubles: equal exactly when the levels are equal, and untracked by the GC."""
+    return array("d", chain.from_iterable(levels)).tobytes()
