@@ -140,7 +140,9 @@ class Report:
         block, busy = self.longest_block, self.longest_busy
         print(f"longest event-loop block: {block.ms:.1f} ms (target < 100); {self._block(block)}")
         working = sorted((b for b in self.slow_blocks if b.busy), key=lambda b: -b.ms)
-        print(f"  blocks of 40+ ms: {len(self.slow_blocks)}; the loop thread worked through {len(working)}, longest:")
+        causes = Counter(b.cause for b in self.slow_blocks)
+        print(f"  blocks of 40+ ms: {len(self.slow_blocks)} ({', '.join(f'{c} {n}' for c, n in causes.most_common())})")
+        print(f"  the longest the loop thread worked through ({len(working)} of 40+ ms):")
         for b in working[:3] or [busy]:
             print(f"    {b.ms:.1f} ms; {self._block(b)}")
         for generation, pauses in sorted(self.gc_pauses.items()):
@@ -160,7 +162,7 @@ class Report:
         holding the GIL), neither (the OS did not run the process), and the sampled stacks."""
         return (
             f"{block.at - self.started:.1f} s after connect; CPU in it: loop thread {block.loop_cpu_ms:.1f} ms, whole"
-            f" process {block.cpu_ms:.1f} ms; sampled: {block.running or '-'}"
+            f" process {block.cpu_ms:.1f} ms (mostly {block.cause}); sampled: {block.running or '-'}"
         )
 
 
@@ -397,9 +399,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--short", action="store_true", help=">= 150 faults in under a minute")
     parser.add_argument("--quick", action="store_true", help="the test suite's variant: 4 x 2 books, about 10 s")
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=1.0,
+        metavar="MS",
+        help="the GIL switch interval in ms (default 1; Python's is 5): how long the venue's thread may keep running"
+        " once the session's thread waits for the interpreter",
+    )
     args = parser.parse_args(argv)
+    sys.setswitchinterval(args.switch_interval / 1000.0)
     plan = QUICK if args.quick else SHORT if args.short else CampaignPlan()
     report = asyncio.run(run_campaign(args.seed, plan))
+    plan_name = "quick" if args.quick else "short" if args.short else "full"
+    print(f"plan {plan_name}, seed {args.seed}, GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms")
     report.print()
     misses = report.misses(plan)
     print("TARGETS MISSED: " + "; ".join(misses) if misses else "all targets met")

@@ -39,6 +39,14 @@ class LoopBlock(msgspec.Struct, frozen=True):
         """The loop thread was on the CPU for at least half the block: the loop's own work, not starvation."""
         return self.loop_cpu_ms >= self.ms / 2.0
 
+    @property
+    def cause(self) -> str:
+        """Where most of the block went: the loop thread's own work, other threads of the process (holding the GIL),
+        or no thread of the process on the CPU (the OS ran other processes)."""
+        other = self.cpu_ms - self.loop_cpu_ms
+        idle = self.ms - self.cpu_ms
+        return max((self.loop_cpu_ms, "loop work"), (other, "other threads"), (idle, "process not running"))[1]
+
 
 class LoopWatchdog:
     """A ticker task on the loop plus a daemon thread watching it; ``longest_block_ms`` is the worst lag seen."""

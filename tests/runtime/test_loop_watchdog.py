@@ -62,3 +62,9 @@ def test_a_block_is_busy_when_the_loop_thread_worked_through_most_of_it() -> Non
     assert LoopBlock(ms=120.0, cpu_ms=118.0, loop_cpu_ms=110.0).busy
     assert not LoopBlock(ms=120.0, cpu_ms=118.0, loop_cpu_ms=20.0).busy  # another thread held the GIL
     assert not LoopBlock(ms=500.0, cpu_ms=7.0, loop_cpu_ms=5.0).busy  # the process was not scheduled
+
+
+def test_a_block_names_where_most_of_it_went() -> None:
+    assert LoopBlock(ms=120.0, cpu_ms=118.0, loop_cpu_ms=110.0).cause == "loop work"
+    assert LoopBlock(ms=120.0, cpu_ms=118.0, loop_cpu_ms=20.0).cause == "other threads"
+    assert LoopBlock(ms=500.0, cpu_ms=7.0, loop_cpu_ms=5.0).cause == "process not running"
