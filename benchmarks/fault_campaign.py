@@ -2,6 +2,12 @@
 seeded random faults of every kind injected through the venue's own fault API. Every book update the client emits
 is compared with the venue's book at the same sequence id.
 
+The venue runs on its own thread and event loop (``VenueThread``) and the comparison runs there too
+(``_fault_checker.py``): the session's loop only hands each update's summary over, so the longest event-loop block is
+the session's own. Each slow block is named by where its time went: the loop thread's work, other threads holding
+the GIL (the venue's; ``--switch-interval`` bounds each of their turns, 1 ms by default), or the process not running
+at all (a loaded machine: run the timing targets on a quiet one).
+
     python benchmarks/fault_campaign.py --seed 11            # >= 1,000 faults in at most 8 minutes
     python benchmarks/fault_campaign.py --seed 11 --short    # >= 150 faults in under a minute
 
