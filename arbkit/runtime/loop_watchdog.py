@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 class LoopBlock(msgspec.Struct, frozen=True):
-    """One event-loop block: its length, the CPU time in it (whole process; the loop thread alone), what was sampled
-    running in it and when it ended (``time.monotonic()``)."""
+    """One event-loop block: its length, the CPU time in it (whole process; the loop thread alone; both counted from
+    the tick before it, so up to one ``interval`` more), what was sampled running in it and when it ended
+    (``time.monotonic()``)."""
 
     ms: float = 0.0
     cpu_ms: float = 0.0
