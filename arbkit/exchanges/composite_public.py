@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from arbkit.config import ExchangeConfig
 from arbkit.errors import ExchangeNetworkError, UnknownSymbolError
-from arbkit.exchanges.ccxt_client import build_client, prepare_tls
+from arbkit.exchanges.ccxt_client import build_client, prepare_client, prepare_tls
 from arbkit.exchanges.components import CcxtPublicSpotRest, CcxtPublicSpotWebsocket
 from arbkit.exchanges.interfaces import BookListener
 from arbkit.exchanges.spec import ExchangeSpec
@@ -46,6 +46,7 @@ class CompositePublicSpotExchange:
         if self._client is None:
             assert self._spec is not None
             await prepare_tls()
+            await prepare_client(self._spec)
             self._client = build_client(self._spec, self.config, private=False)
             self.rest = self._rest_cls(self.config, client=self._client, spec=self._spec)
             self.ws = self._ws_cls(self.config, client=self._client, spec=self._spec)

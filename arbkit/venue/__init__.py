@@ -10,6 +10,7 @@ from arbkit.venue.engine import BalanceEvent, ErrorKind, MatchingEngine, OrderEv
 from arbkit.venue.instruments import Instrument, instrument, instruments
 from arbkit.venue.market import SimulatedMarket
 from arbkit.venue.server import LocalVenue, serve
+from arbkit.venue.threaded import VenueThread
 
 __all__ = [
     "BalanceEvent",
@@ -23,6 +24,7 @@ __all__ = [
     "SimulatedMarket",
     "VenueBook",
     "VenueError",
+    "VenueThread",
     "instrument",
     "instruments",
     "serve",

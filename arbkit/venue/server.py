@@ -52,7 +52,7 @@ class _Pump:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.skip: dict[str, list[int]] = {}  # symbol -> how many of its deltas still pass before each skip
         self.held: list[Any] = []
-        self.on_sent: Any = None  # optional (exchange, symbol, delta, sent) -> None, after each delta's turn
+        self.on_sent: Any = None  # optional (exchange, symbol, delta, sent) -> None, as each delta's turn comes
         self.task: asyncio.Task[None] | None = None
 
     def put(self, item: Any) -> None:
@@ -91,10 +91,10 @@ class _Pump:
             symbol, payload = item
             if isinstance(payload, BookDelta):
                 skipped = self._skipped(symbol)
+                if self.on_sent is not None:  # before the send: a client in another thread may read it at once
+                    self.on_sent(self.ctx.name, symbol, payload, not skipped)
                 if not skipped:
                     await p.on_book_delta(symbol, payload)
-                if self.on_sent is not None:
-                    self.on_sent(self.ctx.name, symbol, payload, not skipped)
             else:
                 await p.on_trade(symbol, payload)
         elif isinstance(item, OrderEvent):
@@ -325,8 +325,8 @@ class LocalVenue:
         self.context(name).hub.faults.close_on_subscribe += max(0, count)
 
     def on_sent(self, callback: Any) -> None:
-        """Call ``callback(exchange, symbol, delta, sent)`` after every book delta's turn in the outgoing stream
-        (``sent`` False for a skipped one): a fault campaign's clock and book mirror."""
+        """Call ``callback(exchange, symbol, delta, sent)`` as every book delta takes its turn in the outgoing stream,
+        just before it is sent (``sent`` False for a skipped one): a fault campaign's clock and book mirror."""
         for pump in self._pumps.values():
             pump.on_sent = callback
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 
+import msgspec
 import pytest
 
 from arbkit.config import ExchangeConfig
-from arbkit.exchanges.ccxt_client import build_client, is_loopback
+from arbkit.exchanges.ccxt_client import build_client, is_loopback, prepare_client
 from arbkit.exchanges.factory import EXCHANGE_REST_MAP
+from arbkit.exchanges.kraken import KRAKEN_SPEC, KrakenPro
 from arbkit.exchanges.spec import UrlSource
 
 SPECS = {key[0].value: cls.spec for key, cls in EXCHANGE_REST_MAP.items() if not key[1]}
@@ -47,3 +50,20 @@ def test_ccxt_debug_logs_never_show_credentials(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.DEBUG):
         client.logger.debug("GET /api/v3/account headers %s", {"X-MBX-APIKEY": key, "note": secret})
     assert key not in caplog.text and secret not in caplog.text and "venu...cdef" in caplog.text
+
+
+async def test_a_ccxt_class_is_first_constructed_once_off_the_event_loop_thread() -> None:
+    threads: list[int] = []
+
+    class RecordingKraken(KrakenPro):  # a subclass of arbkit's own class: ccxt's first construction is per class
+        def __init__(self, config: dict | None = None) -> None:
+            threads.append(threading.get_ident())
+            super().__init__(config or {})
+
+    spec = msgspec.structs.replace(KRAKEN_SPEC, pro_class=RecordingKraken)
+    await prepare_client(spec)
+    await prepare_client(spec)
+    assert len(threads) == 1 and threads[0] != threading.get_ident()
+    client = build_client(spec, ExchangeConfig(name="kraken", base_url="http://127.0.0.1:9/kraken"))
+    assert isinstance(client, RecordingKraken) and threads[-1] == threading.get_ident()
+    await client.close()
