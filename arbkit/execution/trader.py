@@ -196,8 +196,8 @@ class Trader:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        if self.executor.dry_run and self.attestation is None:
-            self.attest()
+        if self.executor.dry_run and self.attestation is None and self.session.exchanges:
+            self.attest()  # a dry run that never had an exchange running observed nothing: no attestation
         for private in self.privates.values():
             with contextlib.suppress(Exception):
                 await private.close()

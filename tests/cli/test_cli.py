@@ -183,16 +183,20 @@ def test_each_command_has_a_description(command: str, capsys: pytest.CaptureFixt
 def test_symbols_nobody_lists_is_one_clean_line(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    extra = {
-        "record": ["--out", str(tmp_path)],
-        # a dry run journals (and logs at WARNING) a failed attestation when it stops, even one that never started
-        "run": ["--dry-run", "--journal", str(tmp_path.parent / "j.sqlite"), "--log-level", "ERROR"],
-    }
+    journal = tmp_path.parent / "j.sqlite"
+    extra = {"record": ["--out", str(tmp_path)], "run": ["--dry-run", "--journal", str(journal)]}
     code, _, err = _main(capsys, command, "--symbols", "FOO/BAR", "--duration", "5", *extra.get(command, []))
-    line = _one_line(err)
+    line = _one_line(err)  # also: no "attestation failed" warning from a dry run that never started
     assert code == 2
     assert line == "arbkit: symbols FOO/BAR: listed by none of the exchanges (binance, gateio, mexc, kraken)"
     assert not any(tmp_path.iterdir())  # a recording that never started leaves no folder
+    if command == "run":  # a dry run that never started attests nothing
+        from arbkit.execution.journal import Journal
+        from arbkit.promotion.attestation import AttestationStore
+
+        j = Journal(journal)
+        assert AttestationStore(j.db).all() == []
+        j.close()
 
 
 def test_scan_on_the_local_venue_runs_and_exits_cleanly() -> None:
