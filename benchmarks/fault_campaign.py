@@ -28,6 +28,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,10 @@ from arbkit.config import ArbkitConfig, WebsocketConfig
 from arbkit.runtime.loop_watchdog import LoopBlock
 from arbkit.runtime.session import Session, connect
 from arbkit.structs import BookState, BookUpdate
-from arbkit.venue import LocalVenue, VenueThread
-from arbkit.venue.protocols.kraken import corrupt_checksum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or imported by the test alike
-from _fault_checker import Checker, Emitted
+from _fault_checker import Emitted
+from _venue_child import VenueInThread, VenueProcess
 
 EXCHANGES = ("binance", "gateio", "mexc", "kraken")
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT")
@@ -50,6 +50,12 @@ KINDS = ("gap", "drop", "graceful_drop", "stall", "burst", "close_on_connect", "
 DEPTH = 20
 _SYMBOL_KINDS = ("gap", "burst", "checksum")
 RECOVERY_LIMIT_S = 10.0
+Venue = VenueInThread | VenueProcess
+#: where the venue ran, as the printout says it
+WHERE = {
+    "process": "a child process (the default: a remote exchange holds no GIL and no heap in the session's process)",
+    "thread": "a thread of the session's process (--venue thread: it shares the session's GIL and heap)",
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class Report:
     connections: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     leftover: list[str] = field(default_factory=list)
+    venue: str = "thread"  # where the venue and the checker ran: "process" or "thread"
 
     def misses(self, plan: CampaignPlan, timing: bool = True) -> list[str]:
         out = []
@@ -162,6 +169,7 @@ class Report:
                 f" ms, worst {max(self.delays_ms):.1f} ms over {len(self.delays_ms)} frames"
             )
         print(f"asyncio tasks: {self.tasks} {self.leftover}; venue connections: {self.connections}")
+        print(f"venue and checker ran in {WHERE[self.venue]}")
 
     def _block(self, block: LoopBlock) -> str:
         """When a block was and where its time went: the loop thread's own CPU (work), the process's (another thread
@@ -182,10 +190,10 @@ class Observer:
     """The session's half of the checking: notes each book's last state (for recovery times) and hands a summary of
     every emitted update to the venue-side ``Checker``; nothing heavier runs on the session's loop."""
 
-    def __init__(self, checker: Checker, session: Session) -> None:
-        self.checker, self.session = checker, session
+    def __init__(self, hand_over: Callable[[Emitted], None], session: Session) -> None:
+        self.session = session
         self.last: dict[tuple[str, str], tuple[float, BookState, int]] = {}  # time, state, failure count
-        self._inbox = checker.inbox
+        self._hand_over = hand_over
 
     def attach(self) -> None:
         for composite in self.session.exchanges.values():
@@ -203,14 +211,14 @@ class Observer:
         count = self.failures(health)
         self.last[(book.exchange, symbol)] = (now, health.state, count)
         live = health.state is BookState.LIVE
-        self._inbox.append(Emitted(book.exchange, symbol, book.sequence, book.bids, book.asks, live, count, now))
+        self._hand_over(Emitted(book.exchange, symbol, book.sequence, book.bids, book.asks, live, count, now))
 
 
 class Injector:
     """Seeded random faults, at most one in flight per exchange, each timed until its books are live again."""
 
     def __init__(
-        self, venue: VenueThread, observer: Observer, report: Report, plan: CampaignPlan, rng: random.Random
+        self, venue: Venue, observer: Observer, report: Report, plan: CampaignPlan, rng: random.Random
     ) -> None:
         self.venue, self.observer, self.report, self.plan, self.rng = venue, observer, report, plan, rng
         self.busy: set[str] = set()
@@ -242,28 +250,28 @@ class Injector:
         task.add_done_callback(self.tasks.discard)
 
     async def _run(self, kind: str, exchange: str, symbol: str, affected: list[str]) -> None:
-        run, venue = self.venue.run, self.venue.venue  # every fault is injected on the venue's own thread
+        run = self.venue.run  # every fault is a named operation run on the venue's own loop
         before = {s: self.observer.last.get((exchange, s), (0.0, BookState.LIVE, 0))[2] for s in affected}
         start = time.monotonic()
         try:
             if kind == "gap":
-                await run(venue.skip_sequence, exchange, symbol)
+                await run("skip_sequence", exchange, symbol)
             elif kind == "checksum":
-                await run(corrupt_checksum, venue, symbol)
+                await run("corrupt_checksum", symbol)
             elif kind == "burst":
-                await run(venue.burst, exchange, symbol, 0.3, (2, 4))
+                await run("burst", exchange, symbol, 0.3, (2, 4))
             elif kind == "stall":
                 seconds = self.rng.uniform(*self.plan.stall_s)
-                await run(venue.stall, exchange, seconds)
+                await run("stall", exchange, seconds)
                 start += seconds  # a stall recovers from its end
             elif kind in ("drop", "graceful_drop"):
-                await run(venue.drop_connections, exchange, kind == "graceful_drop")
+                await run("drop_connections", exchange, kind == "graceful_drop")
             else:
-                await run(venue.close_on_connect if kind == "close_on_connect" else venue.close_on_subscribe, exchange)
-                await run(venue.drop_connections, exchange)
+                await run(kind, exchange)  # close_on_connect / close_on_subscribe
+                await run("drop_connections", exchange)
             await self._recovered(kind, exchange, affected, before, start)
         finally:
-            await run(_disarm, venue, exchange)
+            await run("disarm", exchange)
             if kind in _SYMBOL_KINDS:
                 self.symbols_busy[exchange].remove(symbol)
             else:
@@ -298,17 +306,6 @@ async def _settle(session: Session, seconds: float) -> None:
         await asyncio.sleep(0.1)
 
 
-def _disarm(venue: LocalVenue, exchange: str) -> None:
-    """On the venue's thread: no close-on-connect or close-on-subscribe left pending on ``exchange``."""
-    hub = venue.context(exchange).hub
-    hub.faults.close_on_connect = hub.faults.close_on_subscribe = 0
-
-
-def _connections(venue: LocalVenue) -> int:
-    """On the venue's thread: its open websockets."""
-    return sum(len(venue.context(e).hub.connections) for e in EXCHANGES)
-
-
 class GcTimer:
     """Times every garbage collection while the session is live (a full one stops the loop without a Python frame
     the watchdog could sample)."""
@@ -327,9 +324,10 @@ class GcTimer:
             self.report.gc_pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000.0)
 
 
-async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
-    """Run one campaign and return its report (the caller prints it and judges the targets)."""
-    report = Report(seed)
+async def run_campaign(seed: int, plan: CampaignPlan, venue: str = "thread") -> Report:
+    """Run one campaign with the venue in a ``venue`` ("process" or "thread") and return its report (the caller
+    prints it and judges the targets)."""
+    report = Report(seed, venue=venue)
     timer = GcTimer(report)
     gc.callbacks.append(timer)
     try:
@@ -345,16 +343,16 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
     ws = WebsocketConfig(
         book_depth=DEPTH, stall_timeout=plan.stall_timeout, reconnect_backoff_initial=0.05, reconnect_backoff_max=1.0
     )
-    # the venue (and the checker) run on their own thread and loop: their work is not the session loop's blocks
-    async with VenueThread(list(EXCHANGES), seed=seed, update_interval=0.05) as venue:
+    # the venue (and the checker) run on their own loop, in a child process or a thread: not the session loop's blocks
+    host = VenueProcess if report.venue == "process" else VenueInThread
+    async with host(list(EXCHANGES), DEPTH, seed=seed, update_interval=0.05) as venue:
         exchanges = {e: msgspec.structs.replace(venue.exchange_config(e), websocket_config=ws) for e in EXCHANGES}
         started = report.started = time.monotonic()
         session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=symbols, name=f"c{seed}")
-        checker = Checker(venue.venue, DEPTH)
-        observer = Observer(checker, session)
+        observer = Observer(venue.hand_over, session)
         timer.active = True
         try:
-            await venue.run(checker.start)
+            await venue.run("checker_start")
             observer.attach()
             await asyncio.sleep(1.0)
             injector = Injector(venue, observer, report, plan, rng)
@@ -372,7 +370,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
                     next_at += interval * rng.uniform(0.5, 1.5)
                     if injected == plan.faults // 2:
                         report.tasks["during"] = len(asyncio.all_tasks())
-                        report.connections["during"] = await venue.run(_connections, venue.venue)
+                        report.connections["during"] = await venue.run("connections")
                 await asyncio.sleep(0.005)
             await asyncio.gather(*injector.tasks, return_exceptions=True)
             await _settle(session, plan.settle_s)
@@ -385,18 +383,17 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
         finally:
             timer.active = False
             await session.stop()
-            await venue.run(checker.finish)  # checks what the session handed over last
-        report.comparisons, report.divergent = checker.comparisons, checker.divergent
-        report.delays_ms = checker.delays_ms
+            # checks what the session handed over last
+            report.comparisons, report.divergent, report.delays_ms = await venue.run("checker_finish")
         await asyncio.sleep(0.5)
-        report.connections["after"] = await venue.run(_connections, venue.venue)
+        report.connections["after"] = await venue.run("connections")
         report.elapsed_s = time.monotonic() - started
     deadline = time.monotonic() + 5.0  # closes finishing in the background (slow on a loaded machine)
     while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     report.tasks["after"] = len(asyncio.all_tasks())
     report.leftover = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
-    report.leftover += ["venue thread still running"] if venue.alive else []
+    report.leftover += [f"venue {report.venue} still running"] if venue.alive else []
     return report
 
 
@@ -413,10 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         help="the GIL switch interval in ms (default 1; Python's is 5): how long the venue's thread may keep running"
         " once the session's thread waits for the interpreter",
     )
+    parser.add_argument(
+        "--venue",
+        choices=("process", "thread"),
+        default=None,
+        help="where the venue and the checker run: a child process (default; as a remote exchange, no GIL or heap"
+        " shared with the session) or a thread of this process (the default for --quick)",
+    )
     args = parser.parse_args(argv)
     sys.setswitchinterval(args.switch_interval / 1000.0)
     plan = QUICK if args.quick else SHORT if args.short else CampaignPlan()
-    report = asyncio.run(run_campaign(args.seed, plan))
+    where = args.venue or ("thread" if args.quick else "process")
+    report = asyncio.run(run_campaign(args.seed, plan, where))
     plan_name = "quick" if args.quick else "short" if args.short else "full"
     print(f"plan {plan_name}, seed {args.seed}, GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms")
     report.print()
