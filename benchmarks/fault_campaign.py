@@ -1,15 +1,19 @@
-"""Fault campaign: one process, the local venue serving 4 exchanges x 5 symbols, a session watching every book, and
-seeded random faults of every kind injected through the venue's own fault API. Every book update the client emits
+"""Fault campaign: the local venue serving 4 exchanges x 5 symbols, a session watching every book, and seeded
+random faults of every kind injected through the venue's own fault API. Every book update the client emits
 is compared with the venue's book at the same sequence id.
 
-The venue runs on its own thread and event loop (``VenueThread``) and the comparison runs there too
-(``_fault_checker.py``): the session's loop only hands each update's summary over, so the longest event-loop block is
-the session's own. Each slow block is named by where its time went: the loop thread's work, other threads holding
-the GIL (the venue's; ``--switch-interval`` bounds each of their turns, 1 ms by default), or the process not running
-at all (a loaded machine: run the timing targets on a quiet one).
+The venue runs on its own event loop and the comparison runs there too (``_fault_checker.py``), in a spawned child
+process by default (``--venue process``, ``_venue_child.py``): a remote exchange holds no GIL and no heap in the
+session's process, so neither may the venue measured against. ``--venue thread`` keeps it on a ``VenueThread`` in this
+process (the default for ``--quick``, which starts faster). The session's loop only hands each update's summary over
+(batched over a pipe every 10 ms by a sender thread in process mode), so the longest event-loop block is the
+session's own. Each slow block is named by where its time went: the loop thread's work, other threads holding the GIL
+(in thread mode the venue's; ``--switch-interval`` bounds each of their turns, 1 ms by default), or the process not
+running at all (a loaded machine: run the timing targets on a quiet one).
 
     python benchmarks/fault_campaign.py --seed 11            # >= 1,000 faults in at most 8 minutes
     python benchmarks/fault_campaign.py --seed 11 --short    # >= 150 faults in under a minute
+    python benchmarks/fault_campaign.py --seed 11 --short --venue thread   # the venue in this process instead
 
 Prints faults by kind and exchange, divergent live books (target 0), books stuck after the faults stop (target 0),
 fault-to-live time per kind (p50/p95/max; targets p95 < 2 s, max < 5 s), the longest event-loop block (target
