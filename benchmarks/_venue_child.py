@@ -19,6 +19,7 @@ import pickle
 import signal
 import threading
 import time
+from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any, Self
 
@@ -114,7 +115,7 @@ class VenueProcess:
         self._calls: Connection | None = None
         self._replies: dict[int, asyncio.Future[Any]] = {}
         self._next = 0
-        self._batch: list[tuple[Any, ...]] = []
+        self._batch: deque[tuple[Any, ...]] = deque()  # appended on the session's loop, emptied by the sender
         self._batches = 0
         self._sender: threading.Thread | None = None
         self._sending = threading.Event()
@@ -159,7 +160,9 @@ class VenueProcess:
         loop.add_reader(calls.fileno(), self._on_reply)
         self.origin, self._configs = await asyncio.wait_for(ready, _START_TIMEOUT_S)
         self._sending.set()
-        self._sender = threading.Thread(target=self._send_loop, args=(child_summaries,), name="campaign-sender")
+        self._sender = threading.Thread(
+            target=self._send_loop, args=(child_summaries,), name="campaign-sender", daemon=True
+        )
         self._sender.start()
 
     def _on_reply(self) -> None:
@@ -193,13 +196,14 @@ class VenueProcess:
         return await future
 
     def hand_over(self, summary: Emitted) -> None:
-        self._batch.append(tuple(summary))  # list.append is atomic; the sender swaps the list out
+        self._batch.append(tuple(summary))  # deque appends and pops are thread-safe
 
     def _send_loop(self, out: Connection) -> None:
         try:
             while True:
                 running = self._sending.is_set()
-                batch, self._batch = self._batch, []
+                queued = self._batch
+                batch = [queued.popleft() for _ in range(len(queued))]
                 if batch:
                     out.send_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
                     self._batches += 1
@@ -291,8 +295,13 @@ async def _child(calls: Connection, summaries: Connection, exchanges: list[str],
                 reply = (ident, True, result)
             except Exception as exc:
                 reply = (ident, False, exc)
-            with contextlib.suppress(OSError):
+            try:
                 calls.send(reply)
+            except OSError:  # the parent is gone
+                return
+            except Exception as exc:  # a result or an exception that does not pickle: still an answer
+                with contextlib.suppress(OSError):
+                    calls.send((ident, False, RuntimeError(f"venue operation {op!r}: {reply[2]!r} ({exc})")))
 
         loop.add_reader(summaries.fileno(), on_summaries)
         loop.add_reader(calls.fileno(), on_call)
