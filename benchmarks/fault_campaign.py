@@ -425,7 +425,11 @@ def main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(args.switch_interval / 1000.0)
     plan = QUICK if args.quick else SHORT if args.short else CampaignPlan()
     where = args.venue or ("thread" if args.quick else "process")
-    report = asyncio.run(run_campaign(args.seed, plan, where))
+    try:
+        report = asyncio.run(run_campaign(args.seed, plan, where))
+    except KeyboardInterrupt:  # the session and the venue (thread or process) were stopped on the way out
+        print("fault campaign interrupted: session and venue stopped", file=sys.stderr)
+        return 130
     plan_name = "quick" if args.quick else "short" if args.short else "full"
     print(f"plan {plan_name}, seed {args.seed}, GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms")
     report.print()
