@@ -354,6 +354,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
         started = report.started = time.monotonic()
         session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=symbols, name=f"c{seed}")
         observer = Observer(venue.hand_over, session)
+        injector: Injector | None = None
         timer.active = True
         try:
             await venue.run("checker_start")
@@ -386,6 +387,9 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
             report.slow_blocks = list(session.watchdog.slow)
         finally:
             timer.active = False
+            for task in injector.tasks if injector is not None else ():  # interrupted: no fault outlives the venue
+                task.cancel()
+            await asyncio.gather(*(injector.tasks if injector is not None else ()), return_exceptions=True)
             await session.stop()
             # checks what the session handed over last
             report.comparisons, report.divergent, report.delays_ms = await venue.run("checker_finish")
