@@ -1,15 +1,19 @@
-"""Fault campaign: one process, the local venue serving 4 exchanges x 5 symbols, a session watching every book, and
-seeded random faults of every kind injected through the venue's own fault API. Every book update the client emits
+"""Fault campaign: the local venue serving 4 exchanges x 5 symbols, a session watching every book, and seeded
+random faults of every kind injected through the venue's own fault API. Every book update the client emits
 is compared with the venue's book at the same sequence id.
 
-The venue runs on its own thread and event loop (``VenueThread``) and the comparison runs there too
-(``_fault_checker.py``): the session's loop only hands each update's summary over, so the longest event-loop block is
-the session's own. Each slow block is named by where its time went: the loop thread's work, other threads holding
-the GIL (the venue's; ``--switch-interval`` bounds each of their turns, 1 ms by default), or the process not running
-at all (a loaded machine: run the timing targets on a quiet one).
+The venue runs on its own event loop and the comparison runs there too (``_fault_checker.py``), in a spawned child
+process by default (``--venue process``, ``_venue_child.py``): a remote exchange holds no GIL and no heap in the
+session's process, so neither may the venue measured against. ``--venue thread`` keeps it on a ``VenueThread`` in this
+process (the default for ``--quick``, which starts faster). The session's loop only hands each update's summary over
+(batched over a pipe every 10 ms by a sender thread in process mode), so the longest event-loop block is the
+session's own. Each slow block is named by where its time went: the loop thread's work, other threads holding the GIL
+(in thread mode the venue's; ``--switch-interval`` bounds each of their turns, 1 ms by default), or the process not
+running at all (a loaded machine: run the timing targets on a quiet one).
 
     python benchmarks/fault_campaign.py --seed 11            # >= 1,000 faults in at most 8 minutes
     python benchmarks/fault_campaign.py --seed 11 --short    # >= 150 faults in under a minute
+    python benchmarks/fault_campaign.py --seed 11 --short --venue thread   # the venue in this process instead
 
 Prints faults by kind and exchange, divergent live books (target 0), books stuck after the faults stop (target 0),
 fault-to-live time per kind (p50/p95/max; targets p95 < 2 s, max < 5 s), the longest event-loop block (target
@@ -28,6 +32,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +43,10 @@ from arbkit.config import ArbkitConfig, WebsocketConfig
 from arbkit.runtime.loop_watchdog import LoopBlock
 from arbkit.runtime.session import Session, connect
 from arbkit.structs import BookState, BookUpdate
-from arbkit.venue import LocalVenue, VenueThread
-from arbkit.venue.protocols.kraken import corrupt_checksum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or imported by the test alike
-from _fault_checker import Checker, Emitted
+from _fault_checker import Emitted
+from _venue_child import VenueInThread, VenueProcess
 
 EXCHANGES = ("binance", "gateio", "mexc", "kraken")
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT")
@@ -50,6 +54,12 @@ KINDS = ("gap", "drop", "graceful_drop", "stall", "burst", "close_on_connect", "
 DEPTH = 20
 _SYMBOL_KINDS = ("gap", "burst", "checksum")
 RECOVERY_LIMIT_S = 10.0
+Venue = VenueInThread | VenueProcess
+#: where the venue ran, as the printout says it
+WHERE = {
+    "process": "a child process (the default: a remote exchange holds no GIL and no heap in the session's process)",
+    "thread": "a thread of the session's process (--venue thread: it shares the session's GIL and heap)",
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class Report:
     connections: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     leftover: list[str] = field(default_factory=list)
+    venue: str = "thread"  # where the venue and the checker ran: "process" or "thread"
 
     def misses(self, plan: CampaignPlan, timing: bool = True) -> list[str]:
         out = []
@@ -162,6 +173,7 @@ class Report:
                 f" ms, worst {max(self.delays_ms):.1f} ms over {len(self.delays_ms)} frames"
             )
         print(f"asyncio tasks: {self.tasks} {self.leftover}; venue connections: {self.connections}")
+        print(f"venue and checker ran in {WHERE[self.venue]}")
 
     def _block(self, block: LoopBlock) -> str:
         """When a block was and where its time went: the loop thread's own CPU (work), the process's (another thread
@@ -182,10 +194,10 @@ class Observer:
     """The session's half of the checking: notes each book's last state (for recovery times) and hands a summary of
     every emitted update to the venue-side ``Checker``; nothing heavier runs on the session's loop."""
 
-    def __init__(self, checker: Checker, session: Session) -> None:
-        self.checker, self.session = checker, session
+    def __init__(self, hand_over: Callable[[Emitted], None], session: Session) -> None:
+        self.session = session
         self.last: dict[tuple[str, str], tuple[float, BookState, int]] = {}  # time, state, failure count
-        self._inbox = checker.inbox
+        self._hand_over = hand_over
 
     def attach(self) -> None:
         for composite in self.session.exchanges.values():
@@ -203,14 +215,14 @@ class Observer:
         count = self.failures(health)
         self.last[(book.exchange, symbol)] = (now, health.state, count)
         live = health.state is BookState.LIVE
-        self._inbox.append(Emitted(book.exchange, symbol, book.sequence, book.bids, book.asks, live, count, now))
+        self._hand_over(Emitted(book.exchange, symbol, book.sequence, book.bids, book.asks, live, count, now))
 
 
 class Injector:
     """Seeded random faults, at most one in flight per exchange, each timed until its books are live again."""
 
     def __init__(
-        self, venue: VenueThread, observer: Observer, report: Report, plan: CampaignPlan, rng: random.Random
+        self, venue: Venue, observer: Observer, report: Report, plan: CampaignPlan, rng: random.Random
     ) -> None:
         self.venue, self.observer, self.report, self.plan, self.rng = venue, observer, report, plan, rng
         self.busy: set[str] = set()
@@ -242,28 +254,28 @@ class Injector:
         task.add_done_callback(self.tasks.discard)
 
     async def _run(self, kind: str, exchange: str, symbol: str, affected: list[str]) -> None:
-        run, venue = self.venue.run, self.venue.venue  # every fault is injected on the venue's own thread
+        run = self.venue.run  # every fault is a named operation run on the venue's own loop
         before = {s: self.observer.last.get((exchange, s), (0.0, BookState.LIVE, 0))[2] for s in affected}
         start = time.monotonic()
         try:
             if kind == "gap":
-                await run(venue.skip_sequence, exchange, symbol)
+                await run("skip_sequence", exchange, symbol)
             elif kind == "checksum":
-                await run(corrupt_checksum, venue, symbol)
+                await run("corrupt_checksum", symbol)
             elif kind == "burst":
-                await run(venue.burst, exchange, symbol, 0.3, (2, 4))
+                await run("burst", exchange, symbol, 0.3, (2, 4))
             elif kind == "stall":
                 seconds = self.rng.uniform(*self.plan.stall_s)
-                await run(venue.stall, exchange, seconds)
+                await run("stall", exchange, seconds)
                 start += seconds  # a stall recovers from its end
             elif kind in ("drop", "graceful_drop"):
-                await run(venue.drop_connections, exchange, kind == "graceful_drop")
+                await run("drop_connections", exchange, kind == "graceful_drop")
             else:
-                await run(venue.close_on_connect if kind == "close_on_connect" else venue.close_on_subscribe, exchange)
-                await run(venue.drop_connections, exchange)
+                await run(kind, exchange)  # close_on_connect / close_on_subscribe
+                await run("drop_connections", exchange)
             await self._recovered(kind, exchange, affected, before, start)
         finally:
-            await run(_disarm, venue, exchange)
+            await run("disarm", exchange)
             if kind in _SYMBOL_KINDS:
                 self.symbols_busy[exchange].remove(symbol)
             else:
@@ -298,17 +310,6 @@ async def _settle(session: Session, seconds: float) -> None:
         await asyncio.sleep(0.1)
 
 
-def _disarm(venue: LocalVenue, exchange: str) -> None:
-    """On the venue's thread: no close-on-connect or close-on-subscribe left pending on ``exchange``."""
-    hub = venue.context(exchange).hub
-    hub.faults.close_on_connect = hub.faults.close_on_subscribe = 0
-
-
-def _connections(venue: LocalVenue) -> int:
-    """On the venue's thread: its open websockets."""
-    return sum(len(venue.context(e).hub.connections) for e in EXCHANGES)
-
-
 class GcTimer:
     """Times every garbage collection while the session is live (a full one stops the loop without a Python frame
     the watchdog could sample)."""
@@ -327,9 +328,10 @@ class GcTimer:
             self.report.gc_pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000.0)
 
 
-async def run_campaign(seed: int, plan: CampaignPlan) -> Report:
-    """Run one campaign and return its report (the caller prints it and judges the targets)."""
-    report = Report(seed)
+async def run_campaign(seed: int, plan: CampaignPlan, venue: str = "thread") -> Report:
+    """Run one campaign with the venue in a ``venue`` ("process" or "thread") and return its report (the caller
+    prints it and judges the targets)."""
+    report = Report(seed, venue=venue)
     timer = GcTimer(report)
     gc.callbacks.append(timer)
     try:
@@ -345,16 +347,17 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
     ws = WebsocketConfig(
         book_depth=DEPTH, stall_timeout=plan.stall_timeout, reconnect_backoff_initial=0.05, reconnect_backoff_max=1.0
     )
-    # the venue (and the checker) run on their own thread and loop: their work is not the session loop's blocks
-    async with VenueThread(list(EXCHANGES), seed=seed, update_interval=0.05) as venue:
+    # the venue (and the checker) run on their own loop, in a child process or a thread: not the session loop's blocks
+    host = VenueProcess if report.venue == "process" else VenueInThread
+    async with host(list(EXCHANGES), DEPTH, seed=seed, update_interval=0.05) as venue:
         exchanges = {e: msgspec.structs.replace(venue.exchange_config(e), websocket_config=ws) for e in EXCHANGES}
         started = report.started = time.monotonic()
         session = await connect(ArbkitConfig(exchanges=exchanges), venue=venue, symbols=symbols, name=f"c{seed}")
-        checker = Checker(venue.venue, DEPTH)
-        observer = Observer(checker, session)
+        observer = Observer(venue.hand_over, session)
+        injector: Injector | None = None
         timer.active = True
         try:
-            await venue.run(checker.start)
+            await venue.run("checker_start")
             observer.attach()
             await asyncio.sleep(1.0)
             injector = Injector(venue, observer, report, plan, rng)
@@ -372,7 +375,7 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
                     next_at += interval * rng.uniform(0.5, 1.5)
                     if injected == plan.faults // 2:
                         report.tasks["during"] = len(asyncio.all_tasks())
-                        report.connections["during"] = await venue.run(_connections, venue.venue)
+                        report.connections["during"] = await venue.run("connections")
                 await asyncio.sleep(0.005)
             await asyncio.gather(*injector.tasks, return_exceptions=True)
             await _settle(session, plan.settle_s)
@@ -384,19 +387,21 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
             report.slow_blocks = list(session.watchdog.slow)
         finally:
             timer.active = False
+            for task in injector.tasks if injector is not None else ():  # interrupted: no fault outlives the venue
+                task.cancel()
+            await asyncio.gather(*(injector.tasks if injector is not None else ()), return_exceptions=True)
             await session.stop()
-            await venue.run(checker.finish)  # checks what the session handed over last
-        report.comparisons, report.divergent = checker.comparisons, checker.divergent
-        report.delays_ms = checker.delays_ms
+            # checks what the session handed over last
+            report.comparisons, report.divergent, report.delays_ms = await venue.run("checker_finish")
         await asyncio.sleep(0.5)
-        report.connections["after"] = await venue.run(_connections, venue.venue)
+        report.connections["after"] = await venue.run("connections")
         report.elapsed_s = time.monotonic() - started
     deadline = time.monotonic() + 5.0  # closes finishing in the background (slow on a loaded machine)
     while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     report.tasks["after"] = len(asyncio.all_tasks())
     report.leftover = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
-    report.leftover += ["venue thread still running"] if venue.alive else []
+    report.leftover += [f"venue {report.venue} still running"] if venue.alive else []
     return report
 
 
@@ -413,10 +418,22 @@ def main(argv: list[str] | None = None) -> int:
         help="the GIL switch interval in ms (default 1; Python's is 5): how long the venue's thread may keep running"
         " once the session's thread waits for the interpreter",
     )
+    parser.add_argument(
+        "--venue",
+        choices=("process", "thread"),
+        default=None,
+        help="where the venue and the checker run: a child process (default; as a remote exchange, no GIL or heap"
+        " shared with the session) or a thread of this process (the default for --quick)",
+    )
     args = parser.parse_args(argv)
     sys.setswitchinterval(args.switch_interval / 1000.0)
     plan = QUICK if args.quick else SHORT if args.short else CampaignPlan()
-    report = asyncio.run(run_campaign(args.seed, plan))
+    where = args.venue or ("thread" if args.quick else "process")
+    try:
+        report = asyncio.run(run_campaign(args.seed, plan, where))
+    except KeyboardInterrupt:  # the session and the venue (thread or process) were stopped on the way out
+        print("fault campaign interrupted: session and venue stopped", file=sys.stderr)
+        return 130
     plan_name = "quick" if args.quick else "short" if args.short else "full"
     print(f"plan {plan_name}, seed {args.seed}, GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms")
     report.print()
