@@ -36,7 +36,20 @@ _TOP_PRICE = -1  # the answer depends on the best price of that side only (an ea
 class _Book:
     """The latest book of one (exchange, symbol) and its kept gate decision."""
 
-    __slots__ = ("book", "buys", "exchange", "health", "reason", "routes", "seen_ms", "sells", "symbol", "usable_until")
+    __slots__ = (
+        "book",
+        "buys",
+        "exchange",
+        "health",
+        "reason",
+        "routes",
+        "seen_ms",
+        "sells",
+        "symbol",
+        "top_buys",
+        "top_sells",
+        "usable_until",
+    )
 
     def __init__(self, exchange: str, symbol: Symbol) -> None:
         self.exchange = exchange
@@ -45,6 +58,8 @@ class _Book:
         self.routes = 0  # how many venue pairs this book is in
         self.buys: list[_Pair] = []  # the venue pairs buying on this book (they read its asks)
         self.sells: list[_Pair] = []  # the venue pairs selling on this book (they read its bids)
+        self.top_buys = 0  # how many of ``buys`` / ``sells`` stopped at the early exit (``_TOP_PRICE``)
+        self.top_sells = 0
         self.health: BookHealth | None = None
         self.reason = "no book yet"
         self.seen_ms = 0.0
@@ -89,17 +104,29 @@ class _Pair:
     those levels as they were leaves the answer as it was. ``_TOP_PRICE`` marks an early exit (the best marginal
     edge below the hurdle), which depends on the best ask and bid prices alone, not on their sizes."""
 
-    __slots__ = ("asks_n", "bids_n", "buy", "is_open", "key", "read", "sell", "spec")
+    __slots__ = ("asks_n", "bids_n", "buy", "buy_factor", "is_open", "key", "read", "sell", "sell_factor", "spec")
 
     def __init__(self, spec: VenuePairSpec, buy: _Book, sell: _Book, is_open: bool) -> None:
         self.spec = spec
         self.key = spec.key
         self.buy = buy
         self.sell = sell
+        self.buy_factor = spec.buy_factor  # the early exit's test, as ``evaluate_levels`` makes it
+        self.sell_factor = spec.sell_factor
         self.asks_n = 0
         self.bids_n = 0
         self.read = [1, 1]  # how many ask and bid levels the last evaluation read (filled by evaluate_levels)
         self.is_open = is_open  # an opportunity of this venue pair is open (kept by _publish)
+
+    def settle(self, asks_n: int, bids_n: int) -> None:
+        """Keep what the answer now depends on, and the two books' counts of early-exit pairs."""
+        top = asks_n == _TOP_PRICE
+        if top != (self.asks_n == _TOP_PRICE):
+            change = 1 if top else -1
+            self.buy.top_buys += change
+            self.sell.top_sells += change
+        self.asks_n = asks_n
+        self.bids_n = bids_n
 
 
 class BookSource(Protocol):
@@ -173,7 +200,7 @@ class Scanner:
             if key not in books:
                 books[key] = _Book(*key)
         for slot in books.values():
-            slot.routes = 0
+            slot.routes = slot.top_buys = slot.top_sells = 0
             slot.buys = []
             slot.sells = []
         self._pairs = []
@@ -241,48 +268,64 @@ class Scanner:
             return
         own = None if now <= slot.usable_until else slot.decision(now, thresholds)
         evaluations = 0
-        if slot.buys:
-            evaluations = self._side(slot.buys, True, book.asks, prev.asks if prev is not None else [], own, now)
-        if slot.sells:
-            evaluations += self._side(slot.sells, False, book.bids, prev.bids if prev is not None else [], own, now)
+        routes = slot.buys
+        if routes:
+            levels = book.asks
+            old_levels = prev.asks if prev is not None else []
+            # a higher (or the same) best ask cannot clear a hurdle the old one did not
+            no_better = bool(levels and old_levels and levels[0][0] >= old_levels[0][0])
+            if not (no_better and slot.top_buys == len(routes)):  # else every route stays at its early exit
+                evaluations = self._side(routes, True, levels, old_levels, own, now, no_better)
+        routes = slot.sells
+        if routes:
+            levels = book.bids
+            old_levels = prev.bids if prev is not None else []
+            no_better = bool(levels and old_levels and levels[0][0] <= old_levels[0][0])
+            if not (no_better and slot.top_sells == len(routes)):
+                evaluations += self._side(routes, False, levels, old_levels, own, now, no_better)
         self.evaluations += evaluations
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
     def _side(
-        self, routes: list[_Pair], buying: bool, levels: list[Level], old: list[Level], own: str | None, now: int
+        self,
+        routes: list[_Pair],
+        buying: bool,
+        levels: list[Level],
+        old: list[Level],
+        own: str | None,
+        now: int,
+        no_better: bool,
     ) -> int:
         """Re-evaluate the venue pairs that read ``levels`` (the updated book's asks where it buys, else its bids;
-        ``old``: the same side of its previous book) whose answer may have changed; returns how many it evaluated."""
+        ``old``: the same side of its previous book) whose answer may have changed; returns how many it evaluated.
+        ``no_better``: the best price moved away from an opportunity, or not at all."""
         thresholds = self._thresholds
         n_new, n_old = len(levels), len(old)
         same = 0  # leading levels known unchanged since the previous book (a level absent from both counts as
         differs = False  # unchanged); ``differs``: the level at ``same`` is known to differ
-        no_better: bool | None = None  # the best price moved away from an opportunity or not at all (None: unread)
         evaluations = 0
         for pair in routes:
             other = pair.sell if buying else pair.buy
+            n = pair.asks_n if buying else pair.bids_n
+            if n == _TOP_PRICE:  # an early exit stands while the best marginal edge stays below the hurdle
+                if no_better:  # (whatever the books' health: an early exit and a gated book both answer None)
+                    continue
+                theirs = other.book.bids if buying else other.book.asks  # type: ignore[union-attr]
+                if n_new and theirs:  # evaluate_levels' own first test, on the two best prices
+                    bid, ask = (theirs[0][0], levels[0][0]) if buying else (levels[0][0], theirs[0][0])
+                    if pair.sell_factor * bid < pair.buy_factor * ask:
+                        continue
             reason = own
             if reason is None and now > other.usable_until:
                 reason = other.decision(now, thresholds)
             if reason is not None:
-                pair.asks_n = pair.bids_n = 0
+                pair.settle(0, 0)
                 if pair.is_open:
                     for event in self.tracker.observe(pair.key, None, now, reason):
                         self._publish(event)
                 continue
-            # unchanged where the last evaluation looked: its answer stands
-            n = pair.asks_n if buying else pair.bids_n
-            if n == _TOP_PRICE:
-                if no_better is None:
-                    if n_new and n_old:
-                        top, old_top = levels[0][0], old[0][0]
-                        no_better = top >= old_top if buying else top <= old_top
-                    else:
-                        no_better = False
-                if no_better:
-                    continue
-            elif n:
+            if n > 0:  # unchanged where the last evaluation looked: its answer stands
                 while same < n and not differs:
                     if same < n_new:
                         if same < n_old and levels[same] == old[same]:
@@ -297,20 +340,20 @@ class Scanner:
                     continue
             evaluations += 1
             opp = None
-            pair.asks_n = pair.bids_n = 0
             buy_levels, sell_levels = (levels, other.book.bids) if buying else (other.book.asks, levels)  # type: ignore[union-attr]
             if buy_levels and sell_levels:
                 counts = pair.read
                 try:
                     opp = evaluate_levels(pair.spec, buy_levels, sell_levels, now, counts)
                 except BookRejectedError:
-                    pass
+                    pair.settle(0, 0)
                 else:
                     if opp is None and counts[0] == 1:  # only an early exit reads one level
-                        pair.asks_n = pair.bids_n = _TOP_PRICE
-                    else:
-                        pair.asks_n = counts[0]  # may be one past a short book: a level appearing there counts
-                        pair.bids_n = counts[1]
+                        pair.settle(_TOP_PRICE, _TOP_PRICE)
+                    else:  # counts may be one past a short book: a level appearing there counts
+                        pair.settle(counts[0], counts[1])
+            else:
+                pair.settle(0, 0)
             if opp is not None or pair.is_open:
                 for event in self.tracker.observe(pair.key, opp, now, "gone"):
                     self._publish(event)

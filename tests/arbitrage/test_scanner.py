@@ -58,10 +58,10 @@ class Source:
             listener(BookUpdate(book, health))
 
 
-def _two_venues(cfg: ArbkitConfig) -> tuple[Scanner, Source, Source, list[OpportunityEvent]]:
-    """A scanner over hand-driven sources "a" and "b", and the list its events go to."""
+def _two_venues(cfg: ArbkitConfig, fee: float = 0.001) -> tuple[Scanner, Source, Source, list[OpportunityEvent]]:
+    """A scanner over hand-driven sources "a" and "b" (taker ``fee`` on both), and the list its events go to."""
     scanner = Scanner(parse_arbitrage_config(cfg.sections["arbitrage"], cfg))
-    a, b = Source("a"), Source("b")
+    a, b = Source("a", fee), Source("b", fee)
     scanner.attach(a)
     scanner.attach(b)
     events: list[OpportunityEvent] = []
@@ -204,7 +204,20 @@ def test_a_best_price_moving_away_from_an_edge_is_not_evaluated_again() -> None:
     done = scanner.evaluations
     a.push_levels([(98.9, 1.0)], [(100.1, 1.0)])  # a's best ask up, best bid down: further from an edge both ways
     assert scanner.evaluations == done and not events
-    a.push_levels([(98.9, 1.0)], [(99.6, 1.0)])  # a's best ask down: a->b evaluated again (b bids 99.5: still none)
-    assert scanner.evaluations == done + 1 and not events
-    a.push_levels([(100.9, 1.0)], [(101.0, 1.0)])  # a's best bid up past b's ask (ask up: a->b waits): b->a pays
-    assert scanner.evaluations == done + 2 and events[-1].kind is EventKind.OPENED
+    a.push_levels([(98.9, 1.0)], [(99.6, 1.0)])  # a's best ask down, still above b's bid 99.5: the scanner's own
+    assert scanner.evaluations == done and not events  # check of the early exit (the two best prices) says none
+    a.push_levels([(98.9, 1.0)], [(99.2, 1.0)])  # a's best ask down past b's bid and fees: a->b evaluated, pays
+    assert scanner.evaluations == done + 1 and events[-1].kind is EventKind.OPENED
+    a.push_levels([(100.9, 1.0)], [(101.0, 1.0)])  # a's best bid up past b's ask (a->b closes): b->a pays
+    assert scanner.evaluations == done + 3 and events[-1].kind is EventKind.OPENED
+
+
+def test_a_best_price_reaching_the_hurdle_exactly_is_evaluated() -> None:
+    cfg = _config(["a", "b"], min_bps=0.0)
+    scanner, a, b, events = _two_venues(cfg, fee=0.0)
+    a.push_levels([(99.0, 1.0)], [(100.0, 1.0)])
+    b.push_levels([(99.5, 1.0)], [(100.5, 1.0)])  # no edge either way: both directions exit at the top
+    done = scanner.evaluations
+    a.push_levels([(99.0, 1.0)], [(99.5, 1.0)])  # a's best ask down to b's best bid: G is 0, an opportunity
+    assert scanner.evaluations == done + 1
+    assert events[-1].kind is EventKind.OPENED and events[-1].opportunity.profit_quote == 0.0
