@@ -7,10 +7,10 @@ replays in threads or tasks never see each other's clock, and nothing global is 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from time import time_ns
 
 __all__ = ["now_ms", "use_clock"]
 
@@ -20,7 +20,7 @@ _CLOCK: ContextVar[Callable[[], int] | None] = ContextVar("arbkit_clock", defaul
 def now_ms() -> int:
     """Milliseconds since the epoch on the current clock (the wall clock by default)."""
     clock = _CLOCK.get()
-    return int(time.time() * 1000) if clock is None else clock()
+    return time_ns() // 1_000_000 if clock is None else clock()
 
 
 @contextmanager

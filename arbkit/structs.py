@@ -117,7 +117,7 @@ class Symbol(msgspec.Struct, frozen=True, order=True):
         return cls(AssetName(base), AssetName(quote))
 
 
-class OrderBook(msgspec.Struct, frozen=True):
+class OrderBook(msgspec.Struct, frozen=True, gc=False):
     """An L2 book snapshot, bids and asks best first."""
 
     exchange: str
@@ -257,7 +257,7 @@ class TradingFee(msgspec.Struct, frozen=True):
     taker: float
 
 
-class BookHealth(msgspec.Struct, frozen=True):
+class BookHealth(msgspec.Struct, frozen=True, gc=False):
     """How trustworthy one live book is right now."""
 
     exchange: str
@@ -293,7 +293,7 @@ class BookHealth(msgspec.Struct, frozen=True):
         return book_health_html(self)
 
 
-class BookUpdate(msgspec.Struct, frozen=True):
+class BookUpdate(msgspec.Struct, frozen=True, gc=False):
     """What a public websocket hands to its consumer: the new book and its health."""
 
     book: OrderBook

@@ -22,7 +22,7 @@ from _baseline import baseline, baseline_path
 import arbkit.exchanges.components as components
 import arbkit.runtime.session as session_module
 from arbkit.config import ArbkitConfig
-from arbkit.exchanges.tuple_book import tuple_order_book
+from arbkit.exchanges.tuple_book import TUPLE_SIDES, tuple_order_book
 from arbkit.runtime.session import Session, connect
 from arbkit.structs import Symbol, SymbolInfo
 
@@ -47,15 +47,18 @@ def timer_ns() -> int:
 
 
 def snapshot(raw: Any) -> Any:
-    """A frozen copy of ccxt's (mutable, reused) book: tuple-row sides as arbkit's exchange classes build them."""
-    return tuple_order_book(
-        {
-            "bids": raw["bids"][:KEEP],
-            "asks": raw["asks"][:KEEP],
-            "timestamp": raw.get("timestamp"),
-            "nonce": raw.get("nonce"),
-        }
-    )
+    """A frozen copy of ccxt's (mutable, reused) book: tuple-row sides as arbkit's exchange classes build them,
+    holding the very row tuples ccxt's book held (immutable), so consecutive captures of a book share the rows that
+    did not change, as the live book does: the replay touches memory as the live feed does, not a fresh copy of
+    every level of every update."""
+    book = tuple_order_book({"timestamp": raw.get("timestamp"), "nonce": raw.get("nonce")})
+    for name in ("bids", "asks"):
+        side, rows = book[name], raw[name][:KEEP]
+        if type(raw[name]) not in TUPLE_SIDES:  # mutable rows (not arbkit's exchange classes): copy them
+            rows = [(price, size) for price, size, *_ in rows]
+        list.extend(side, rows)
+        side._index = [-price if side.side else price for price, _ in rows]
+    return book
 
 
 @dataclass

@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 OK = "ok"
+_LIVE = BookState.LIVE  # a module name: an enum member lookup costs ~0.2 us on 3.11
 
 
 class GateThresholds(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -55,7 +56,7 @@ _USABLE = GateDecision(True, OK)
 
 
 def _problem(health: BookHealth, thresholds: GateThresholds, extra_age_ms: float) -> str | None:
-    if thresholds.require_live and health.state is not BookState.LIVE:
+    if thresholds.require_live and health.state is not _LIVE:
         detail = f": {health.last_error}" if health.last_error else ""
         return f"state {health.state.value}{detail}"
     if thresholds.reject_crossed and health.crossed:

@@ -46,6 +46,10 @@ class EventKind(StrEnum):
     CLOSED = "closed"
 
 
+_OPENED, _UPDATED, _CLOSED = EventKind.OPENED, EventKind.UPDATED, EventKind.CLOSED  # module names: an enum member
+# lookup costs ~0.2 us on 3.11, and every opportunity update makes an event
+
+
 class OpportunityLifecycle(msgspec.Struct, frozen=True, kw_only=True):
     """One opportunity from first sight to disappearance; ``closed_ms`` is None while open."""
 
@@ -129,7 +133,7 @@ class OpportunityTracker:
         if state is None:
             state = _Open(opp, now_ms)
             self._open[key] = state
-            return [OpportunityEvent(EventKind.OPENED, opp, state.snapshot(key, now_ms, False, None))]
+            return [OpportunityEvent(_OPENED, opp, state.snapshot(key, now_ms, False, None))]
         state.last = opp
         state.last_seen_ms = now_ms
         state.updates += 1
@@ -139,7 +143,7 @@ class OpportunityTracker:
             state.peak_profit = opp.profit_quote
         if not self.emit_updates:
             return []
-        return [OpportunityEvent(EventKind.UPDATED, opp, state.snapshot(key, now_ms, False, None))]
+        return [OpportunityEvent(_UPDATED, opp, state.snapshot(key, now_ms, False, None))]
 
     def close_venue(
         self, exchange: str, now_ms: int, reason: str, pair_id: str | None = None
@@ -165,7 +169,7 @@ class OpportunityTracker:
         del self._open[key]
         life = state.snapshot(key, now_ms, True, reason)
         self.closed.append(life)
-        return OpportunityEvent(EventKind.CLOSED, state.last, life)
+        return OpportunityEvent(_CLOSED, state.last, life)
 
 
 class LifecycleStats(msgspec.Struct, frozen=True, kw_only=True):

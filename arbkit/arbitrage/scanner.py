@@ -31,12 +31,15 @@ from arbkit.structs import BookHealth, BookUpdate, Level, OrderBook, Symbol, Sym
 BookKey = tuple[str, Symbol]
 _ALL = 1 << 30  # "every level": both books ended before it
 _TOP_PRICE = -1  # the answer depends on the best price of that side only (an early exit)
+_NO_LEVELS: list[Level] = []  # the previous side of a book's first update
 
 
 class _Book:
     """The latest book of one (exchange, symbol) and its kept gate decision."""
 
     __slots__ = (
+        "active_buys",
+        "active_sells",
         "book",
         "buys",
         "exchange",
@@ -46,8 +49,6 @@ class _Book:
         "seen_ms",
         "sells",
         "symbol",
-        "top_buys",
-        "top_sells",
         "usable_until",
     )
 
@@ -58,28 +59,17 @@ class _Book:
         self.routes = 0  # how many venue pairs this book is in
         self.buys: list[_Pair] = []  # the venue pairs buying on this book (they read its asks)
         self.sells: list[_Pair] = []  # the venue pairs selling on this book (they read its bids)
-        self.top_buys = 0  # how many of ``buys`` / ``sells`` stopped at the early exit (``_TOP_PRICE``)
-        self.top_sells = 0
+        self.active_buys = 0  # how many of ``buys`` / ``sells`` are not at the early exit (``_TOP_PRICE``)
+        self.active_sells = 0
         self.health: BookHealth | None = None
         self.reason = "no book yet"
         self.seen_ms = 0.0
         self.usable_until = -1.0  # usable while now <= usable_until
 
     def set_health(self, health: BookHealth, now: float, thresholds: GateThresholds) -> None:
-        old = self.health
+        """Gate a new health afresh (the scanner keeps the decision itself when only the age moved)."""
         self.health = health
         self.seen_ms = now
-        if (
-            old is not None
-            and self.usable_until >= 0.0
-            and health.state is old.state
-            and health.crossed == old.crossed
-            and health.checksum_failures == old.checksum_failures
-            and health.age_ms is not None
-        ):  # same inputs, still usable: only the age moved
-            self.usable_until = now + usable_for_ms(health, thresholds)
-            if self.usable_until >= now:
-                return
         decision = gate(health, thresholds)
         self.reason = decision.reason
         self.usable_until = now + usable_for_ms(health, thresholds) if decision.usable else -1.0
@@ -122,9 +112,9 @@ class _Pair:
         """Keep what the answer now depends on, and the two books' counts of early-exit pairs."""
         top = asks_n == _TOP_PRICE
         if top != (self.asks_n == _TOP_PRICE):
-            change = 1 if top else -1
-            self.buy.top_buys += change
-            self.sell.top_sells += change
+            change = -1 if top else 1
+            self.buy.active_buys += change
+            self.sell.active_sells += change
         self.asks_n = asks_n
         self.bids_n = bids_n
 
@@ -200,7 +190,7 @@ class Scanner:
             if key not in books:
                 books[key] = _Book(*key)
         for slot in books.values():
-            slot.routes = slot.top_buys = slot.top_sells = 0
+            slot.routes = slot.active_buys = slot.active_sells = 0
             slot.buys = []
             slot.sells = []
         self._pairs = []
@@ -215,6 +205,8 @@ class Scanner:
                 sell.sells.append(venue_pair)
                 buy.routes += 1
                 sell.routes += 1
+                buy.active_buys += 1
+                sell.active_sells += 1
 
     def _pair_specs(self, pair: ArbitragePair) -> Iterable[VenuePairSpec]:
         symbol = pair.symbol
@@ -248,60 +240,52 @@ class Scanner:
             slot = self._books[(book.exchange, book.symbol)] = _Book(book.exchange, book.symbol)
         prev = slot.book
         slot.book = book
-        thresholds = self._thresholds
         old = slot.health
+        age = health.age_ms
         if (  # the kept gate decision's inputs are unchanged and the book is still young: only the age moved
             old is not None
             and slot.usable_until >= 0.0
             and health.state is old.state
             and health.crossed == old.crossed
             and health.checksum_failures == old.checksum_failures
-            and health.age_ms is not None
-            and now + (self._max_age_ms - health.age_ms) >= now
+            and age is not None
+            and age <= self._max_age_ms  # (the one input of ``gate`` that moved)
         ):
             slot.health = health
             slot.seen_ms = now
-            slot.usable_until = now + (self._max_age_ms - health.age_ms)  # as ``usable_for_ms`` computes it
+            slot.usable_until = now + (self._max_age_ms - age)  # as ``usable_for_ms`` computes it
         else:
-            slot.set_health(health, now, thresholds)
+            slot.set_health(health, now, self._thresholds)
         if not slot.routes:
             return
-        own = None if now <= slot.usable_until else slot.decision(now, thresholds)
+        own = None if now <= slot.usable_until else slot.decision(now, self._thresholds)
         evaluations = 0
-        routes = slot.buys
-        if routes:
+        # a side whose venue pairs all stopped at the early exit is skipped while its best price moves away from an
+        # edge or stays (a higher best ask, or a lower best bid, cannot clear a hurdle the old one did not)
+        if slot.buys:
             levels = book.asks
-            old_levels = prev.asks if prev is not None else []
-            # a higher (or the same) best ask cannot clear a hurdle the old one did not
-            no_better = bool(levels and old_levels and levels[0][0] >= old_levels[0][0])
-            if not (no_better and slot.top_buys == len(routes)):  # else every route stays at its early exit
-                evaluations = self._side(routes, True, levels, old_levels, own, now, no_better)
-        routes = slot.sells
-        if routes:
+            old_levels = prev.asks if prev is not None else _NO_LEVELS
+            if slot.active_buys or not levels or not old_levels or levels[0][0] < old_levels[0][0]:
+                evaluations = self._side(slot.buys, True, levels, old_levels, own, now)
+        if slot.sells:
             levels = book.bids
-            old_levels = prev.bids if prev is not None else []
-            no_better = bool(levels and old_levels and levels[0][0] <= old_levels[0][0])
-            if not (no_better and slot.top_sells == len(routes)):
-                evaluations += self._side(routes, False, levels, old_levels, own, now, no_better)
-        self.evaluations += evaluations
+            old_levels = prev.bids if prev is not None else _NO_LEVELS
+            if slot.active_sells or not levels or not old_levels or levels[0][0] > old_levels[0][0]:
+                evaluations += self._side(slot.sells, False, levels, old_levels, own, now)
+        if evaluations:
+            self.evaluations += evaluations
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
     def _side(
-        self,
-        routes: list[_Pair],
-        buying: bool,
-        levels: list[Level],
-        old: list[Level],
-        own: str | None,
-        now: int,
-        no_better: bool,
+        self, routes: list[_Pair], buying: bool, levels: list[Level], old: list[Level], own: str | None, now: int
     ) -> int:
         """Re-evaluate the venue pairs that read ``levels`` (the updated book's asks where it buys, else its bids;
-        ``old``: the same side of its previous book) whose answer may have changed; returns how many it evaluated.
-        ``no_better``: the best price moved away from an opportunity, or not at all."""
+        ``old``: the same side of its previous book) whose answer may have changed; returns how many it evaluated."""
         thresholds = self._thresholds
         n_new, n_old = len(levels), len(old)
+        # the best price moved away from an opportunity, or not at all
+        no_better = n_new and n_old and (levels[0][0] >= old[0][0] if buying else levels[0][0] <= old[0][0])
         same = 0  # leading levels known unchanged since the previous book (a level absent from both counts as
         differs = False  # unchanged); ``differs``: the level at ``same`` is known to differ
         evaluations = 0

@@ -43,6 +43,8 @@ _CROSSED_LIMIT = 3  # consecutive crossed books before a forced resync
 _BOOK_RETRIES = 3  # per-symbol resyncs in a row before the connection itself is reset
 _MIN_SYNC_S = 1.0  # a (re)subscribe gets at least this long to deliver its first book before it counts as stuck
 _BOOK, _NETWORK, _RECONNECT = "book", "network", "reconnect"  # recovery scopes, narrowest first
+_LIVE = BookState.LIVE  # the per-update path reads module names: an enum member lookup costs ~0.2 us on 3.11
+_DISCONNECTED = BookState.DISCONNECTED
 
 
 class BookStalled(ccxt.NetworkError):
@@ -140,8 +142,8 @@ class BookFeed:
             self._rate_mark = (now_ms, self._updates)
         book = self.book
         state = self.state
-        if state is BookState.LIVE and not running:  # a book nobody keeps is never live
-            state = BookState.DISCONNECTED
+        if state is _LIVE and not running:  # a book nobody keeps is never live
+            state = _DISCONNECTED
         last_ms = self._last_ms
         return BookHealth(
             self.exchange,
@@ -282,8 +284,8 @@ class BookFeed:
         else:
             self._crossed_run = 0
             self._book_failures = 0
-            if self.state is not BookState.LIVE:
-                self.state = BookState.LIVE
+            if self.state is not _LIVE:
+                self.state = _LIVE
                 self._live.set()
         self._emit(BookUpdate(book, self._health(now_ms, True)))  # called from the feed's own running task
 
