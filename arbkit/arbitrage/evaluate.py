@@ -39,11 +39,9 @@ from __future__ import annotations
 
 import time
 
-from arbkit.arbitrage.general import general
 from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
 from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
-from arbkit.arbitrage.walk import walk
-from arbkit.errors import ArbkitError
+from arbkit.arbitrage.walk import BookRejectedError, evaluate_levels
 from arbkit.structs import Level, OrderBook
 
 __all__ = [
@@ -60,10 +58,6 @@ __all__ = [
     "make_spec",
     "top_of_book_edge_bps",
 ]
-
-
-class BookRejectedError(ArbkitError, ValueError):
-    """An input book cannot be evaluated (crossed or empty side); the message names exchange and symbol."""
 
 
 def _reject(book: OrderBook, problem: str) -> BookRejectedError:
@@ -94,24 +88,3 @@ def evaluate_read(
     read = [1, 1]
     opp = evaluate_levels(spec, asks, bids, now_ms, read)
     return opp, read[0], read[1]
-
-
-def evaluate_levels(
-    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None = None
-) -> Opportunity | None:
-    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None.
-
-    With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
-    ``evaluate_read`` returns) without building a tuple per call. The early exit is decided here, in a small frame
-    (most calls end there); then the exact walk (``walk``), or the general path (``general``) when a book size
-    has more decimals than the steps (the size memo raises ``KeyError``)."""
-    if not asks or not bids:
-        raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
-    if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
-        if read is not None:
-            read[0] = read[1] = 1
-        return None
-    try:
-        return walk(spec, asks, bids, now_ms, read)
-    except KeyError:  # a book size that is no exact integer at the pair's size scale (see ``sizing.SizeUnits``)
-        return general(spec, asks, bids, now_ms, read)

@@ -7,8 +7,8 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size scale, for the fast
-path's integer walk).
+level boundary test), ``units_memo`` / ``learn_units`` / ``size_units`` (book sizes as exact integers at a size
+scale, for the fast path's integer walk).
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ __all__ = [
     "BAND",
     "Choice",
     "Grid",
-    "SizeUnits",
     "Terms",
     "choose",
     "cum_cmp",
     "cum_cmp_units",
     "dec",
+    "learn_units",
+    "size_units",
     "units_memo",
 ]
 
@@ -109,40 +110,47 @@ _SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when a
 _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
 
 
-class SizeUnits(dict[float, float]):
-    """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
-    filled on first lookup (books repeat their sizes, so lookups mostly hit a plain dict entry). A size that is
-    not (more decimals than the scale, more than 15 digits, or an empty level) raises ``KeyError``: the caller's
-    general path."""
-
-    __slots__ = ("scale",)
-
-    def __init__(self, scale: int) -> None:
-        super().__init__()
-        self.scale = float(scale)  # a power of ten: exact in a float
-
-    def __missing__(self, size: float) -> float:
-        scale = self.scale
-        x = size * scale
-        if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
-            units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
-            if units / scale == size:
-                if len(self) >= _SCALED_MAX:
-                    self.clear()
-                self[size] = units
-                return units
-        raise KeyError(size)
+def size_units(size: float, scale: float) -> float | None:
+    """``size * scale`` (an integer, held in a float) when ``size`` is an exact integer at ``scale``, else None
+    (more decimals than the scale, more than 15 digits, or an empty level)."""
+    x = size * scale
+    if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
+        units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
+        if units / scale == size:
+            return units
+    return None
 
 
-_UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale
+_UNITS: dict[int, dict[float, float]] = {}  # size scale -> its memo, shared by every pair with that scale
 
 
-def units_memo(scale: int) -> SizeUnits:
-    """The ``SizeUnits`` shared by every pair with this size scale."""
+def units_memo(scale: int) -> dict[float, float]:
+    """The size memo shared by every pair with this size scale: book size -> ``size_units(size, scale)``, for the
+    sizes that are exact integers there. A plain dict (its lookups are the fast path's cost per level); a size not
+    in it raises ``KeyError`` and ``learn_units`` fills it (books repeat their sizes, so lookups mostly hit)."""
     memo = _UNITS.get(scale)
     if memo is None:
-        memo = _UNITS[scale] = SizeUnits(scale)
+        memo = _UNITS[scale] = {}
     return memo
+
+
+def learn_units(memo: dict[float, float], scale: int, asks: list[Level], bids: list[Level]) -> bool:
+    """Add the sizes of ``asks`` and ``bids`` that are exact integers at ``scale`` to ``memo``; True when one was
+    new (the walk that missed can run again), False when the miss was a size that is not (the general path)."""
+    if not scale:
+        return False
+    if len(memo) >= _SCALED_MAX:
+        memo.clear()
+    f_scale = float(scale)  # a power of ten: exact in a float
+    added = False
+    for levels in (asks, bids):
+        for _, size in levels:
+            if size not in memo:
+                units = size_units(size, f_scale)
+                if units is not None:
+                    memo[size] = units
+                    added = True
+    return added
 
 
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:

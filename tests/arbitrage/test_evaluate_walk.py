@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.general import general
-from arbkit.arbitrage.sizing import SizeUnits, units_memo
+from arbkit.arbitrage.sizing import learn_units, size_units, units_memo
 from arbkit.arbitrage.walk import walk
 from arbkit.structs import Level, Symbol, SymbolInfo
 from tests.arbitrage.test_sizing_property import D, cases, reference
@@ -24,21 +25,24 @@ def spec(step: float = 0.01, cap: float | None = None) -> VenuePairSpec:
 
 
 def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
-    memo = SizeUnits(100)
-    assert memo[0.29] == 29.0 and 0.29 in memo  # 0.29 * 100 is 28.999999999999996 in floats
-    with pytest.raises(KeyError):
-        memo[0.123]  # three decimals at a scale of two
-    with pytest.raises(KeyError):
-        memo[1e14]  # 1e16 units: more digits than a float holds exactly
-    with pytest.raises(KeyError):
-        memo[0.0]  # an empty level: the general path, which never counts it as touched
-    assert 0.123 not in memo and 1e14 not in memo and 0.0 not in memo
-    assert units_memo(100) is units_memo(100) and units_memo(100).scale == 100.0
+    assert size_units(0.29, 100.0) == 29.0  # 0.29 * 100 is 28.999999999999996 in floats
+    assert size_units(0.123, 100.0) is None  # three decimals at a scale of two
+    assert size_units(1e14, 100.0) is None  # 1e16 units: more digits than a float holds exactly
+    assert size_units(0.0, 100.0) is None  # an empty level: the general path, which never counts it as touched
+
+
+def test_the_memo_learns_the_exact_sizes_of_the_books_it_missed() -> None:
+    memo: dict[float, float] = {}
+    assert learn_units(memo, 100, [(1.0, 0.29), (1.1, 0.123)], [(0.9, 0.0), (0.8, 0.29)])
+    assert memo == {0.29: 29.0}  # the sizes that are not exact integers at the scale stay out
+    assert not learn_units(memo, 100, [(1.0, 0.29), (1.1, 0.123)], [(0.9, 0.0)])  # nothing new: the general path
+    assert not learn_units({}, 0, [(1.0, 1.0)], [(0.9, 1.0)])  # no step grid: always the general path
+    assert units_memo(100) is units_memo(100)
 
 
 def test_size_scale_covers_both_venues_steps() -> None:
     s = make_spec("p", SymbolInfo("a", BTC, 0.01, 0.001), SymbolInfo("b", BTC, 0.01, 0.1), 0.0)
-    assert (s.step, s.hot[8], s.hot[9]) == (0.1, 1000, 100.0)  # the 0.001-step book's sizes are integers too
+    assert (s.step, s.hot[9], s.hot[10]) == (0.1, 1000, 100.0)  # the 0.001-step book's sizes are integers too
     opp = evaluate_levels(s, [(100.0, 0.379)], [(101.0, 5.0)], 0)
     assert opp is not None and opp.quantity == 0.3
 
@@ -51,12 +55,32 @@ def test_a_cap_on_a_book_profitable_to_its_end_is_found_by_the_walk() -> None:
     assert opp.notional == pytest.approx(100.0 + 100.1 * 0.49) and opp.notional <= 150.0
 
 
-def test_a_size_finer_than_the_steps_goes_to_the_general_path() -> None:
+def test_a_size_finer_than_the_steps_goes_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     asks, bids = [(100.0, 0.123456789), (100.2, 1.0)], [(101.0, 5.0)]
-    with pytest.raises(KeyError):
-        walk(spec(), asks, bids, 0, None)
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
     opp = evaluate_levels(spec(), asks, bids, 0)
+    assert handed == [1]
     assert opp is not None and opp.quantity == 1.12 and opp.buy_levels == 2
+
+
+def test_a_new_size_is_learnt_and_walked_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
+    asks, bids = [(100.0, 0.37), (100.1, 1.13)], [(101.0, 5.0)]
+    s = spec()
+    s.hot[-1].clear()
+    opp = evaluate_levels(s, asks, bids, 0)
+    assert handed == [] and s.hot[-1][0.37] == 37.0 and s.hot[-1][1.13] == 113.0
+    assert opp is not None and (opp.quantity, opp.buy_levels) == (1.5, 2)
+
+
+def test_a_pair_without_a_step_grid_goes_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
+    opp = evaluate_levels(spec(step=0.0), [(100.0, 0.5), (100.1, 1.0)], [(101.0, 5.0)], 0)
+    assert handed == [1]
+    assert opp is not None and opp.quantity == 1.5 and opp.limited_by == LIMIT_DEPTH
 
 
 def test_an_empty_last_level_is_not_touched() -> None:
@@ -91,10 +115,11 @@ def test_the_walk_and_the_general_path_agree(case: tuple[VenuePairSpec, list[Lev
     s, asks, bids = case
     if s.sell_factor * bids[0][0] < s.buy_factor * asks[0][0]:
         return  # the early exit, before either
-    try:
+    handed: list[int] = []
+    with patch("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args)):
         fast = walk(s, asks, bids, 0, None)
-    except KeyError:
-        return  # a size finer than the steps: the general path's alone
+    if handed:
+        return  # the walk left it to the general path
     slow = general(s, asks, bids, 0, None)
     assert (fast is None) == (slow is None), (fast, slow)
     if fast is None or slow is None:
