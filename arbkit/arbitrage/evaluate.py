@@ -9,7 +9,8 @@ API:
 - ``evaluate_levels(spec, asks, bids, now_ms, read=None) -> Opportunity | None``: the hot path over ``(price, qty)``
   levels; given ``read`` (a list of two ints) it also stores how many ask and bid levels the answer depends on (the
   scanner skips books unchanged there; one level each means the early exit, which depends on the best prices
-  alone); ``evaluate_read`` returns the same as a tuple.
+  alone); ``evaluate_read`` returns the same as a tuple. Defined with ``BookRejectedError`` in
+  ``arbkit.arbitrage.walk`` (the hot path: the early exit in a small frame, then the exact walk), re-exported here.
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
 The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both
@@ -28,11 +29,12 @@ still clears the hurdle (``G >= 0``), i.e. how much the books could absorb; it i
 ``G`` is concave and piecewise linear (the marginal edge only falls as the walk goes deeper), so its argmax is at
 a level boundary of either book or at a bound: one walk over the levels finds it, and goes on to the root of
 ``G`` for ``max_quantity``. The walk (``walk``) keeps its positions along the books as exact integers at a size
-scale where every book size is one (a memo per scale, ``sizing.units_memo``), so level boundaries and grid sizes
-are compared exactly; books whose last levels still clear the hurdle are sized in one pass per side. What it
-cannot settle exactly (sizes with more decimals than the steps, a cap, root or minimum within a tolerance of a
-grid size) goes to the general path (``general``: a float walk, then ``sizing.choose``). Edge in bps is
-``profit / notional * 1e4`` where notional is the buy cost before fees.
+scale where every book size is one (a memo per scale, ``sizing.units_memo``, which learns the sizes it has not
+seen), so level boundaries and grid sizes are compared exactly; books whose last levels still clear the hurdle
+are sized in one pass per side. What it cannot settle exactly (sizes with more decimals than the steps, a cap,
+root or minimum within a tolerance of a grid size, no step grid) goes to the general path (``general``: a float
+walk, then ``sizing.choose``). Edge in bps is ``profit / notional * 1e4`` where notional is the buy cost before
+fees.
 """
 
 from __future__ import annotations

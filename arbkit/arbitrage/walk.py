@@ -92,56 +92,39 @@ def walk(
             bp, s = bids[0]
             eb = memo[s]
             i = j = 0
-            pos = width = cost = proceeds = 0.0
+            pos = start = cost = proceeds = 0.0
             # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the
             # marginal edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``:
-            # where the walk is (at scale S). At a level's end the next level's price is checked before moving on,
-            # so every exit leaves the walk in segment P, the last one taken (levels i, j at prices ap, bp, from
-            # pos - width to pos), or for the cap in the segment it cuts (from pos).
+            # where the walk is (at scale S). Each segment taken is P (from ``start`` to ``pos``, levels ``pi``,
+            # ``pj`` at prices ``worst_buy``, ``worst_sell``); at its end the side (or sides) whose level ends
+            # there moves on to its next level, the segment N, and the walk stops there when N's marginal edge is
+            # below the hurdle. The cap and the depth stop it in P itself (i, j, ap, bp still P's).
             while True:
                 end = ea if ea < eb else eb
-                width = end - pos
-                seg = width / S
+                seg = (end - pos) / S
                 c = cost + ap * seg
                 if c > cap:
                     limit = LIMIT_NOTIONAL
                     break
                 cost = c
                 proceeds += bp * seg
+                start = pos
                 pos = end
-                if ea != end:  # the bid level ends here
-                    if j == lb:
-                        limit = LIMIT_DEPTH
-                        break
-                    if b * bids[j + 1][0] < a * ap:
-                        limit = LIMIT_EDGE
-                        break
-                    j += 1
-                    bp, s = bids[j]
-                    eb += memo[s]
-                elif eb != end:  # the ask level ends here
-                    if i == la:
-                        limit = LIMIT_DEPTH
-                        break
-                    if b * bp < a * asks[i + 1][0]:
-                        limit = LIMIT_EDGE
-                        break
+                if (ea == end and i == la) or (eb == end and j == lb):
+                    limit = LIMIT_DEPTH
+                    break
+                pi, pj, worst_buy, worst_sell = i, j, ap, bp
+                if ea == end:
                     i += 1
                     ap, s = asks[i]
                     ea += memo[s]
-                else:  # both end here
-                    if i == la or j == lb:
-                        limit = LIMIT_DEPTH
-                        break
-                    if b * bids[j + 1][0] < a * asks[i + 1][0]:
-                        limit = LIMIT_EDGE
-                        break
-                    i += 1
-                    ap, s = asks[i]
-                    ea += memo[s]
+                if eb == end:
                     j += 1
                     bp, s = bids[j]
                     eb += memo[s]
+                if b * bp < a * ap:
+                    limit = LIMIT_EDGE
+                    break
             if limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
                 k = max_k = pos // U
                 g = k * U
@@ -152,7 +135,7 @@ def walk(
                     return None
                 qcost, qproceeds = cost, proceeds
                 if g < pos:
-                    if g <= pos - width:  # before P
+                    if g <= start:  # before P
                         return general(spec, asks, bids, now_ms, read)
                     d = (pos - g) / S
                     qcost -= ap * d
@@ -174,18 +157,8 @@ def walk(
                 k = pos // U
                 qcost = cost
                 qproceeds = proceeds
-                n_buy = i + 1  # P's levels and prices
-                n_sell = j + 1
-                worst_buy = ap
-                worst_sell = bp
-                if ea == pos:  # on to segment N: the side whose level ends at the peak takes its next one
-                    i += 1
-                    ap, s = asks[i]
-                    ea += memo[s]
-                if eb == pos:
-                    j += 1
-                    bp, s = bids[j]
-                    eb += memo[s]
+                n_buy = pi + 1  # P's levels (and prices: worst_buy, worst_sell)
+                n_sell = pj + 1
                 g = k * U
                 if g != pos or not k:
                     g += U
@@ -199,7 +172,7 @@ def walk(
                     gain = b * p - a * c
                     if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
                         g -= U
-                        if g <= pos - width:  # before P
+                        if g <= start:  # before P
                             return general(spec, asks, bids, now_ms, read)
                         d = (pos - g) / S
                         qcost -= worst_buy * d
