@@ -92,7 +92,7 @@ def walk(
             bp, s = bids[0]
             eb = memo[s]
             i = j = 0
-            pos = start = cost = proceeds = 0.0
+            pos = cost = proceeds = 0.0
             # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the
             # marginal edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``:
             # where the walk is (at scale S). Each segment taken is P (from ``start`` to ``pos``, levels ``pi``,
@@ -113,7 +113,10 @@ def walk(
                 if (ea == end and i == la) or (eb == end and j == lb):
                     limit = LIMIT_DEPTH
                     break
-                pi, pj, worst_buy, worst_sell = i, j, ap, bp
+                pi = i  # P's levels and prices, kept when the walk moves on to N
+                pj = j
+                worst_buy = ap
+                worst_sell = bp
                 if ea == end:
                     i += 1
                     ap, s = asks[i]
