@@ -270,6 +270,11 @@ def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak:
     def gain_ok(p: _Probe) -> bool:
         return _sign(p.gain, b * p.sell.value + a * p.buy.value, lambda: exact_gain(p)) >= 0
 
+    def at_least(p: _Probe, other: _Probe) -> bool:
+        """G at ``p`` >= G at ``other``, exactly when the floats are within the band (ties go to the larger)."""
+        scale = b * p.sell.value + a * p.buy.value
+        return _sign(p.gain - other.gain, scale, lambda: exact_gain(p) - exact_gain(other)) >= 0
+
     # the largest good size (max_quantity): floor of ``top``, stepped down until it is within the books, the cap
     # and G >= 0 (one step at most unless the float root is badly conditioned)
     kmax = grid.floor(top)
@@ -289,7 +294,7 @@ def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak:
         candidates = [min(peak, kmax)]
     for k in candidates:
         p = probe(k)
-        if p is not None and (best is None or p.gain >= best.gain):
+        if p is not None and (best is None or at_least(p, best)):
             best = p
     if best is None:
         return None
@@ -297,7 +302,7 @@ def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak:
         return _choice(best, kmax)
     left = _scan_left(best, terms, grid, probe)
     right = _scan_right(best, terms, grid, probe, kmax)
-    if right is not None and (left is None or right.gain >= left.gain):
+    if right is not None and (left is None or at_least(right, left)):
         return _choice(right, kmax) if gain_ok(right) else None
     return _choice(left, kmax) if left is not None and gain_ok(left) else None
 

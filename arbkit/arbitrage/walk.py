@@ -180,7 +180,11 @@ def walk(
                         d = (pos - g) / S
                         qcost -= worst_buy * d
                         qproceeds -= worst_sell * d
-                        take_n = gain >= b * qproceeds - a * qcost
+                        diff = gain - (b * qproceeds - a * qcost)
+                        band = BAND * (b * p + a * c)
+                        if -band <= diff <= band:  # a tie within float noise: the general path settles it exactly
+                            return general(spec, asks, bids, now_ms, read)
+                        take_n = diff > 0.0
                     else:  # k + 1 alone, when G is clearly positive there
                         take_n = gain > BAND * (b * p + a * c)
                         if not take_n:
@@ -220,7 +224,9 @@ def walk(
                         j += 1
                         bp, s = bids[j]
                         eb += memo[s]
-                if at_end and gain > BAND * cost:  # G clearly positive at the end of the book
+                if at_end:  # the book ran out with G >= 0: the largest grid size in it, when G is clearly positive
+                    if gain <= BAND * cost:
+                        return general(spec, asks, bids, now_ms, read)
                     max_k = pos // U
                 else:
                     x = (pos + seg * S) / U

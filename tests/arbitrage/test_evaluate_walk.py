@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.general import general
@@ -129,3 +131,57 @@ def test_the_walk_and_the_general_path_agree(case: tuple[VenuePairSpec, list[Lev
     assert (fast.buy_worst_price, fast.sell_worst_price) == (slow.buy_worst_price, slow.sell_worst_price)
     assert math.isclose(fast.notional, slow.notional, rel_tol=1e-9)
     assert abs(fast.profit_quote - slow.profit_quote) <= 1e-9 * fast.notional
+
+
+@st.composite
+def _symmetric(draw: st.DrawFn) -> tuple[VenuePairSpec, list[Level], list[Level]]:
+    """asks ``[(p, s1), (p + 2d, s2)]``, bids ``[(p + d, s3)]``, no fees, 0 bps: G rises by ``d`` per unit up to
+    ``s1`` and falls by ``d`` after it, so the grid sizes either side of an off-grid peak tie exactly, and G is 0
+    exactly at ``2 * s1`` (the end of the bid book when ``s3 == 2 * s1``): the decisions floats cannot settle."""
+    fine = draw(st.sampled_from(["0.001", "0.01", "0.1", "1"]))
+    coarse = Decimal(fine) * draw(st.sampled_from([1, 10, 100]))
+    units = draw(st.integers(1, 3000))
+    s1 = Decimal(fine) * units
+    s2 = s1 + Decimal(fine) * draw(st.integers(0, 3))
+    s3 = 2 * s1 + Decimal(fine) * draw(st.sampled_from([0, 0, 1, -1]))
+    p = Decimal(draw(st.sampled_from(["0.5", "1", "37.5", "100", "12345.67"])))
+    d = p * Decimal(draw(st.sampled_from(["0.001", "0.01", "0.0003"])))
+    buy = SymbolInfo("a", BTC, 0.01, float(fine), taker_fee=0.0)
+    sell = SymbolInfo("b", BTC, 0.01, float(coarse), taker_fee=0.0)
+    asks: list[Level] = [(float(p), float(s1)), (float(p + 2 * d), float(s2))]
+    bids: list[Level] = [(float(p + d), float(s3))] if s3 > 0 else [(float(p + d), float(s1))]
+    return make_spec("p", buy, sell, 0.0), asks, bids
+
+
+@settings(max_examples=600, derandomize=True, deadline=None, database=None)
+@given(_symmetric())
+def test_ties_and_a_zero_at_the_end_of_the_book_match_the_reference(
+    case: tuple[VenuePairSpec, list[Level], list[Level]],
+) -> None:
+    s, asks, bids = case
+    ref = reference(s, asks, bids)
+    for opp in (evaluate_levels(s, asks, bids, 0), general(s, asks, bids, 0, None)):
+        assert (opp is None) == (ref is None), (ref, opp)
+        if opp is None or ref is None:
+            return
+        assert D(opp.quantity) == ref.quantity, (opp.quantity, float(ref.quantity))
+        assert D(opp.max_quantity) == ref.max_k * D(s.step), (opp.max_quantity, float(ref.max_k * D(s.step)))
+        assert (opp.buy_levels, opp.sell_levels) == (ref.buy_levels, ref.sell_levels)
+
+
+def test_a_tie_either_side_of_the_peak_takes_the_larger_size() -> None:
+    # G(1.00) == G(1.01) == 1.0 exactly (the peak at 1.005 is off the 0.01 grid); floats may order them either way
+    s = make_spec(
+        "p", SymbolInfo("a", BTC, 0.01, 0.001, taker_fee=0.0), SymbolInfo("b", BTC, 0.01, 0.01, taker_fee=0.0), 0.0
+    )
+    opp = evaluate_levels(s, [(100.0, 1.005), (102.0, 1.005)], [(101.0, 2.01)], 0)
+    assert opp is not None and (opp.quantity, opp.max_quantity) == (1.01, 2.01)
+
+
+def test_max_quantity_stays_within_the_book_when_g_is_zero_at_its_end() -> None:
+    # G is 0 exactly at 2.51, where the bid book ends; the walk once reported 3.76, past the book
+    s = make_spec(
+        "p", SymbolInfo("a", BTC, 0.01, 0.001, taker_fee=0.0), SymbolInfo("b", BTC, 0.01, 0.01, taker_fee=0.0), 0.0
+    )
+    opp = evaluate_levels(s, [(100.0, 1.255), (102.0, 1.255)], [(101.0, 2.51)], 0)
+    assert opp is not None and (opp.quantity, opp.max_quantity) == (1.26, 2.51)
