@@ -7,7 +7,7 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``learn_units`` / ``size_units`` (book sizes as exact integers at a size
+level boundary test), ``units_memo`` / ``SizeUnits`` / ``size_units`` (book sizes as exact integers at a size
 scale, for the fast path's integer walk).
 """
 
@@ -24,12 +24,12 @@ __all__ = [
     "BAND",
     "Choice",
     "Grid",
+    "SizeUnits",
     "Terms",
     "choose",
     "cum_cmp",
     "cum_cmp_units",
     "dec",
-    "learn_units",
     "size_units",
     "units_memo",
 ]
@@ -121,36 +121,37 @@ def size_units(size: float, scale: float) -> float | None:
     return None
 
 
-_UNITS: dict[int, dict[float, float]] = {}  # size scale -> its memo, shared by every pair with that scale
+class SizeUnits(dict[float, float]):
+    """Book size -> ``size_units(size, scale)``, filled on first lookup (books repeat many of their sizes, and a
+    feed brings new ones all the time: a miss costs one ``__missing__`` call, not a second walk). A size that is
+    not an exact integer at the scale raises ``KeyError``: the caller's general path. The subclass makes each hit
+    a little dearer than a plain dict's (no specialised lookup) and each miss far cheaper than any retry."""
+
+    __slots__ = ("scale",)
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = float(scale)  # a power of ten: exact in a float; 0 (no step grid) refuses every size
+
+    def __missing__(self, size: float) -> float:
+        units = size_units(size, self.scale)
+        if units is None:
+            raise KeyError(size)
+        if len(self) >= _SCALED_MAX:
+            self.clear()
+        self[size] = units
+        return units
 
 
-def units_memo(scale: int) -> dict[float, float]:
-    """The size memo shared by every pair with this size scale: book size -> ``size_units(size, scale)``, for the
-    sizes that are exact integers there. A plain dict (its lookups are the fast path's cost per level); a size not
-    in it raises ``KeyError`` and ``learn_units`` fills it (books repeat their sizes, so lookups mostly hit)."""
+_UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale
+
+
+def units_memo(scale: int) -> SizeUnits:
+    """The ``SizeUnits`` shared by every pair with this size scale."""
     memo = _UNITS.get(scale)
     if memo is None:
-        memo = _UNITS[scale] = {}
+        memo = _UNITS[scale] = SizeUnits(scale)
     return memo
-
-
-def learn_units(memo: dict[float, float], scale: int, asks: list[Level], bids: list[Level]) -> bool:
-    """Add the sizes of ``asks`` and ``bids`` that are exact integers at ``scale`` to ``memo``; True when one was
-    new (the walk that missed can run again), False when the miss was a size that is not (the general path)."""
-    if not scale:
-        return False
-    if len(memo) >= _SCALED_MAX:
-        memo.clear()
-    f_scale = float(scale)  # a power of ten: exact in a float
-    added = False
-    for levels in (asks, bids):
-        for _, size in levels:
-            if size not in memo:
-                units = size_units(size, f_scale)
-                if units is not None:
-                    memo[size] = units
-                    added = True
-    return added
 
 
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:

@@ -43,7 +43,7 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     # max_notional * (1 - BAND), step_units, step_scale, min_quantity / (1 - BAND), buy_min_notional * (1 + BAND),
     # sell_min_notional * (1 + BAND), size_scale, step in size units, size memo); size_scale: a power of ten at
     # which both venues' steps are integers (book sizes are exact integers there), 0 without a step grid (whose
-    # memo stays empty, so every walk goes to the general path)
+    # memo refuses every size, so every walk goes to the general path)
     hot: tuple[float, float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
         0.0,
         0.0,

@@ -7,7 +7,7 @@ from typing import Final
 
 from arbkit.arbitrage.general import general
 from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
-from arbkit.arbitrage.sizing import BAND, learn_units
+from arbkit.arbitrage.sizing import BAND
 from arbkit.arbitrage.spec import VenuePairSpec
 from arbkit.errors import ArbkitError
 from arbkit.structs import Level
@@ -46,13 +46,13 @@ def walk(
 
     The fast path assumes books sorted best first and every book size it reads an exact integer at the pair's size
     scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are). The size memo
-    (``sizing.units_memo``) raises ``KeyError`` for a size it has not seen; ``learn_units`` adds the books' sizes
-    that are exact there and the walk runs again, and a size that is not goes to ``general``. Positions along the
+    (``sizing.SizeUnits``) learns each new size on its first lookup and raises ``KeyError`` for one that is not
+    exact there (or for every size without a step grid): the call goes to ``general``. Positions along the
     books are then exact integers (held in floats, checked below 2**53 at the end): where each level ends, the
     peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no
     tolerance and the levels are counted from the size itself. Money stays in floats. What is still decided in
     floats (the cap, the root of ``G``, the minimums, ``G`` near 0 at the end of the book) goes to ``general`` when
-    it falls within the band of a decision; so does a pair with no step grid (its memo stays empty)."""
+    it falls within the band of a decision."""
     a, b, cap, cap_low, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
     la = len(asks) - 1
     lb = len(bids) - 1
@@ -240,9 +240,7 @@ def walk(
             return general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
         if ea + eb >= _EXACT:  # positions past 2**53 were not exact in floats
             return general(spec, asks, bids, now_ms, read)
-    except KeyError:  # a book size not in the memo: learn the books' sizes and walk again, or the general path
-        if learn_units(memo, S, asks, bids):
-            return walk(spec, asks, bids, now_ms, read)
+    except KeyError:  # a book size that is no exact integer at the pair's size scale (or no step grid)
         return general(spec, asks, bids, now_ms, read)
     if read is not None:
         read[0] = i + 2

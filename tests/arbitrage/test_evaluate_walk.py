@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.general import general
-from arbkit.arbitrage.sizing import learn_units, size_units, units_memo
+from arbkit.arbitrage.sizing import SizeUnits, size_units, units_memo
 from arbkit.arbitrage.walk import walk
 from arbkit.structs import Level, Symbol, SymbolInfo
 from tests.arbitrage.test_sizing_property import D, cases, reference
@@ -33,13 +33,17 @@ def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
     assert size_units(0.0, 100.0) is None  # an empty level: the general path, which never counts it as touched
 
 
-def test_the_memo_learns_the_exact_sizes_of_the_books_it_missed() -> None:
-    memo: dict[float, float] = {}
-    assert learn_units(memo, 100, [(1.0, 0.29), (1.1, 0.123)], [(0.9, 0.0), (0.8, 0.29)])
-    assert memo == {0.29: 29.0}  # the sizes that are not exact integers at the scale stay out
-    assert not learn_units(memo, 100, [(1.0, 0.29), (1.1, 0.123)], [(0.9, 0.0)])  # nothing new: the general path
-    assert not learn_units({}, 0, [(1.0, 1.0)], [(0.9, 1.0)])  # no step grid: always the general path
-    assert units_memo(100) is units_memo(100)
+def test_the_memo_learns_each_exact_size_on_its_first_lookup() -> None:
+    memo = SizeUnits(100)
+    assert memo[0.29] == 29.0 and 0.29 in memo
+    with pytest.raises(KeyError):
+        memo[0.123]  # three decimals at a scale of two
+    with pytest.raises(KeyError):
+        memo[0.0]  # an empty level: the general path, which never counts it as touched
+    with pytest.raises(KeyError):
+        SizeUnits(0)[1.0]  # no step grid: every size goes to the general path
+    assert 0.123 not in memo and 0.0 not in memo
+    assert units_memo(100) is units_memo(100) and units_memo(100).scale == 100.0
 
 
 def test_size_scale_covers_both_venues_steps() -> None:
