@@ -30,12 +30,13 @@ def evaluate_levels(
     ``evaluate_read`` returns) without building a tuple per call. The early exit (the best marginal edge is below
     the hurdle: most calls) is decided here, in a small frame (a frame's cost grows with its locals); past it,
     ``walk``."""
-    if not asks or not bids:
-        raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
-    if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
-        if read is not None:
-            read[0] = read[1] = 1
-        return None
+    try:
+        if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
+            if read is not None:
+                read[0] = read[1] = 1
+            return None
+    except IndexError:  # an empty side (a free check: no cost unless raised)
+        raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side") from None
     return walk(spec, asks, bids, now_ms, read)
 
 
