@@ -7,7 +7,7 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``SizeUnits`` / ``size_units`` (book sizes as exact integers at a size
+level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size
 scale, for the fast path's integer walk).
 """
 
@@ -30,7 +30,6 @@ __all__ = [
     "cum_cmp",
     "cum_cmp_units",
     "dec",
-    "size_units",
     "units_memo",
 ]
 
@@ -110,22 +109,12 @@ _SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when a
 _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
 
 
-def size_units(size: float, scale: float) -> float | None:
-    """``size * scale`` (an integer, held in a float) when ``size`` is an exact integer at ``scale``, else None
-    (more decimals than the scale, more than 15 digits, or an empty level)."""
-    x = size * scale
-    if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
-        units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
-        if units / scale == size:
-            return units
-    return None
-
-
 class SizeUnits(dict[float, float]):
-    """Book size -> ``size_units(size, scale)``, filled on first lookup (books repeat many of their sizes, and a
-    feed brings new ones all the time: a miss costs one ``__missing__`` call, not a second walk). A size that is
-    not an exact integer at the scale raises ``KeyError``: the caller's general path. The subclass makes each hit
-    a little dearer than a plain dict's (no specialised lookup) and each miss far cheaper than any retry."""
+    """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
+    filled on first lookup. A size that is not (more decimals than the scale, more than 15 digits, an empty level,
+    or no step grid) raises ``KeyError``: the caller's general path. A feed brings new sizes all the time, so a
+    miss must stay cheap (one ``__missing__`` call); the subclass makes each hit a little dearer than a plain
+    dict's (no specialised lookup), but a plain dict's miss would cost an exception and a second walk."""
 
     __slots__ = ("scale",)
 
@@ -134,13 +123,16 @@ class SizeUnits(dict[float, float]):
         self.scale = float(scale)  # a power of ten: exact in a float; 0 (no step grid) refuses every size
 
     def __missing__(self, size: float) -> float:
-        units = size_units(size, self.scale)
-        if units is None:
-            raise KeyError(size)
-        if len(self) >= _SCALED_MAX:
-            self.clear()
-        self[size] = units
-        return units
+        scale = self.scale
+        x = size * scale
+        if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
+            units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
+            if units / scale == size:
+                if len(self) >= _SCALED_MAX:
+                    self.clear()
+                self[size] = units
+                return units
+        raise KeyError(size)  # more decimals than the scale, more than 15 digits, an empty level, or no step grid
 
 
 _UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale

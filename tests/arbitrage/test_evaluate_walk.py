@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.general import general
-from arbkit.arbitrage.sizing import SizeUnits, size_units, units_memo
+from arbkit.arbitrage.sizing import SizeUnits, units_memo
 from arbkit.arbitrage.walk import walk
 from arbkit.structs import Level, Symbol, SymbolInfo
 from tests.arbitrage.test_sizing_property import D, cases, reference
@@ -27,10 +27,11 @@ def spec(step: float = 0.01, cap: float | None = None) -> VenuePairSpec:
 
 
 def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
-    assert size_units(0.29, 100.0) == 29.0  # 0.29 * 100 is 28.999999999999996 in floats
-    assert size_units(0.123, 100.0) is None  # three decimals at a scale of two
-    assert size_units(1e14, 100.0) is None  # 1e16 units: more digits than a float holds exactly
-    assert size_units(0.0, 100.0) is None  # an empty level: the general path, which never counts it as touched
+    memo = SizeUnits(100)
+    assert memo[0.29] == 29.0  # 0.29 * 100 is 28.999999999999996 in floats
+    with pytest.raises(KeyError):
+        memo[1e14]  # 1e16 units: more digits than a float holds exactly
+    assert 1e14 not in memo
 
 
 def test_the_memo_learns_each_exact_size_on_its_first_lookup() -> None:
