@@ -111,18 +111,21 @@ def walk(
                 proceeds += bp * seg
                 start = pos
                 pos = end
-                if (ea == end and i == la) or (eb == end and j == lb):
-                    limit = LIMIT_DEPTH
-                    break
                 pi = i  # P's levels and prices, kept when the walk moves on to N
                 pj = j
                 worst_buy = ap
                 worst_sell = bp
                 if ea == end:
+                    if i == la or (eb == end and j == lb):
+                        limit = LIMIT_DEPTH
+                        break
                     i += 1
                     ap, s = asks[i]
                     ea += memo[s]
                 if eb == end:
+                    if j == lb:
+                        limit = LIMIT_DEPTH
+                        break
                     j += 1
                     bp, s = bids[j]
                     eb += memo[s]
