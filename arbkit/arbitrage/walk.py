@@ -1,5 +1,6 @@
 """The hot path: ``evaluate_levels`` (re-exported by ``arbkit.arbitrage.evaluate``, which documents the size it
-finds): the early exit, then one exact walk over the two books in the same frame; the rest goes to ``general``."""
+finds): the early exit in a small frame, then ``walk``, one exact walk over the two books; the rest goes to
+``general``."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def walk(
     books are then exact integers (held in floats, checked below 2**53 at the end): where each level ends, the
     peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no
     tolerance and the levels are counted from the size itself. Money stays in floats. What is still decided in
-    floats (the cap, the root of ``G``, the minimums, ``G`` near 0 at the end of the book) goes to ``general`` when
-    it falls within the band of a decision."""
+    floats (the cap, the root of ``G``, the minimums, a tie between the grid sizes either side of the peak, ``G``
+    near 0 at the end of the book) goes to ``general`` when it falls within the band of a decision."""
     a, b, cap, cap_low, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
     la = len(asks) - 1
     lb = len(bids) - 1
@@ -99,7 +100,8 @@ def walk(
             # where the walk is (at scale S). Each segment taken is P (from ``start`` to ``pos``, levels ``pi``,
             # ``pj`` at prices ``worst_buy``, ``worst_sell``); at its end the side (or sides) whose level ends
             # there moves on to its next level, the segment N, and the walk stops there when N's marginal edge is
-            # below the hurdle. The cap and the depth stop it in P itself (i, j, ap, bp still P's).
+            # below the hurdle. The depth stops it at the end of P, the cap inside the segment it cuts (from
+            # ``pos``); both before any move, so i, j, ap, bp are still that segment's.
             while True:
                 end = ea if ea < eb else eb
                 seg = (end - pos) / S
