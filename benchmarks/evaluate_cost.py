@@ -10,7 +10,8 @@ process time, so other load on a shared machine is not counted) and the ratio ne
 
 Paths taken (``arbkit.arbitrage.walk``): the full walks are books profitable to their last levels (one pass per side),
 the edge-limited cases the merged walk to the peak and on to the root of G (max_quantity); every size is on the
-steps, so none reaches the general path.
+steps, so none reaches the general path. The last case gives every call a first ask size not seen before, as a live
+feed does: what a size-memo miss costs (the benchmark's other books repeat their sizes, so their lookups all hit).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SYMBOL = Symbol(AssetName("BTC"), AssetName("USDT"))
 BATCH = 2_000
 ROUNDS = 15
 LEVELS = (3, 10, 50)
+FRESH = BATCH * (ROUNDS + 1)  # distinct sizes for the "new size a call" case: one per call, warm-up included
 
 
 def _info(exchange: str) -> SymbolInfo:
@@ -79,6 +81,15 @@ def main() -> None:
             labels.append(f"{levels} levels, {kind}")
             fns.append(lambda a=asks, b=bids: evaluate_levels(new_spec, a, b, 0))
             fns.append(lambda a=asks, b=bids: old.evaluate_levels(old_spec, a, b, 0))
+    # a feed changes sizes all the time: a first ask level of a size the size memo has not seen, on every call
+    # (the new walk learns it on the lookup; the books' depths then differ, so one side is taken in part)
+    for name, fn, spec in (("new", evaluate_levels, new_spec), ("old", old.evaluate_levels, old_spec)):
+        asks, bids = books(3, True)
+        fresh = [[(asks[0][0], round(0.5 + n * 1e-4, 4)), *asks[1:]] for n in range(1, FRESH)]
+        nxt = iter(fresh).__next__
+        if name == "new":
+            labels.append("3 levels, a new size a call")
+        fns.append(lambda f=fn, s=spec, b=bids, nxt=nxt: f(s, nxt(), b, 0))
     results = median_ns(fns)
     print(f"baseline: arbkit/arbitrage/evaluate.py at {BASELINE} (git history), same run; medians of {ROUNDS} rounds")
     print(f"{'case':<26} {'new ns':>8} {'old ns':>8} {'new/old':>8}")

@@ -9,7 +9,8 @@ API:
 - ``evaluate_levels(spec, asks, bids, now_ms, read=None) -> Opportunity | None``: the hot path over ``(price, qty)``
   levels; given ``read`` (a list of two ints) it also stores how many ask and bid levels the answer depends on (the
   scanner skips books unchanged there; one level each means the early exit, which depends on the best prices
-  alone); ``evaluate_read`` returns the same as a tuple.
+  alone); ``evaluate_read`` returns the same as a tuple. Defined with ``BookRejectedError`` in
+  ``arbkit.arbitrage.walk`` (the hot path: the early exit in a small frame, then the exact walk), re-exported here.
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
 The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both
@@ -28,22 +29,21 @@ still clears the hurdle (``G >= 0``), i.e. how much the books could absorb; it i
 ``G`` is concave and piecewise linear (the marginal edge only falls as the walk goes deeper), so its argmax is at
 a level boundary of either book or at a bound: one walk over the levels finds it, and goes on to the root of
 ``G`` for ``max_quantity``. The walk (``walk``) keeps its positions along the books as exact integers at a size
-scale where every book size is one (a memo per scale, ``sizing.units_memo``), so level boundaries and grid sizes
-are compared exactly; books whose last levels still clear the hurdle are sized in one pass per side. What it
-cannot settle exactly (sizes with more decimals than the steps, a cap, root or minimum within a tolerance of a
-grid size) goes to the general path (``general``: a float walk, then ``sizing.choose``). Edge in bps is
-``profit / notional * 1e4`` where notional is the buy cost before fees.
+scale where every book size is one (a memo per scale, ``sizing.units_memo``, which learns the sizes it has not
+seen), so level boundaries and grid sizes are compared exactly; books whose last levels still clear the hurdle
+are sized in one pass per side. What it cannot settle exactly (sizes with more decimals than the steps, a cap,
+root or minimum within a tolerance of a grid size, no step grid) goes to the general path (``general``: a float
+walk, then ``sizing.choose``). Edge in bps is ``profit / notional * 1e4`` where notional is the buy cost before
+fees.
 """
 
 from __future__ import annotations
 
 import time
 
-from arbkit.arbitrage.general import general
 from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
 from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
-from arbkit.arbitrage.walk import walk
-from arbkit.errors import ArbkitError
+from arbkit.arbitrage.walk import BookRejectedError, evaluate_levels
 from arbkit.structs import Level, OrderBook
 
 __all__ = [
@@ -60,10 +60,6 @@ __all__ = [
     "make_spec",
     "top_of_book_edge_bps",
 ]
-
-
-class BookRejectedError(ArbkitError, ValueError):
-    """An input book cannot be evaluated (crossed or empty side); the message names exchange and symbol."""
 
 
 def _reject(book: OrderBook, problem: str) -> BookRejectedError:
@@ -94,24 +90,3 @@ def evaluate_read(
     read = [1, 1]
     opp = evaluate_levels(spec, asks, bids, now_ms, read)
     return opp, read[0], read[1]
-
-
-def evaluate_levels(
-    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None = None
-) -> Opportunity | None:
-    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None.
-
-    With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
-    ``evaluate_read`` returns) without building a tuple per call. The early exit is decided here, in a small frame
-    (most calls end there); then the exact walk (``walk``), or the general path (``general``) when a book size
-    has more decimals than the steps (the size memo raises ``KeyError``)."""
-    if not asks or not bids:
-        raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side")
-    if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
-        if read is not None:
-            read[0] = read[1] = 1
-        return None
-    try:
-        return walk(spec, asks, bids, now_ms, read)
-    except KeyError:  # a book size that is no exact integer at the pair's size scale (see ``sizing.SizeUnits``)
-        return general(spec, asks, bids, now_ms, read)

@@ -7,8 +7,8 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size scale, for the fast
-path's integer walk).
+level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size
+scale, for the fast path's integer walk).
 """
 
 from __future__ import annotations
@@ -111,15 +111,16 @@ _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
 
 class SizeUnits(dict[float, float]):
     """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
-    filled on first lookup (books repeat their sizes, so lookups mostly hit a plain dict entry). A size that is
-    not (more decimals than the scale, more than 15 digits, or an empty level) raises ``KeyError``: the caller's
-    general path."""
+    filled on first lookup. A size that is not (more decimals than the scale, more than 15 digits, an empty level,
+    or no step grid) raises ``KeyError``: the caller's general path. A feed brings new sizes all the time, so a
+    miss must stay cheap (one ``__missing__`` call); the subclass makes each hit a little dearer than a plain
+    dict's (no specialised lookup), but a plain dict's miss would cost an exception and a second walk."""
 
     __slots__ = ("scale",)
 
     def __init__(self, scale: int) -> None:
         super().__init__()
-        self.scale = float(scale)  # a power of ten: exact in a float
+        self.scale = float(scale)  # a power of ten: exact in a float; 0 (no step grid) refuses every size
 
     def __missing__(self, size: float) -> float:
         scale = self.scale
@@ -131,7 +132,7 @@ class SizeUnits(dict[float, float]):
                     self.clear()
                 self[size] = units
                 return units
-        raise KeyError(size)
+        raise KeyError(size)  # more decimals than the scale, more than 15 digits, an empty level, or no step grid
 
 
 _UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale
@@ -262,6 +263,11 @@ def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak:
     def gain_ok(p: _Probe) -> bool:
         return _sign(p.gain, b * p.sell.value + a * p.buy.value, lambda: exact_gain(p)) >= 0
 
+    def at_least(p: _Probe, other: _Probe) -> bool:
+        """G at ``p`` >= G at ``other``, exactly when the floats are within the band (ties go to the larger)."""
+        scale = b * p.sell.value + a * p.buy.value
+        return _sign(p.gain - other.gain, scale, lambda: exact_gain(p) - exact_gain(other)) >= 0
+
     # the largest good size (max_quantity): floor of ``top``, stepped down until it is within the books, the cap
     # and G >= 0 (one step at most unless the float root is badly conditioned)
     kmax = grid.floor(top)
@@ -281,7 +287,7 @@ def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak:
         candidates = [min(peak, kmax)]
     for k in candidates:
         p = probe(k)
-        if p is not None and (best is None or p.gain >= best.gain):
+        if p is not None and (best is None or at_least(p, best)):
             best = p
     if best is None:
         return None
@@ -289,7 +295,7 @@ def choose(asks: list[Level], bids: list[Level], terms: Terms, grid: Grid, peak:
         return _choice(best, kmax)
     left = _scan_left(best, terms, grid, probe)
     right = _scan_right(best, terms, grid, probe, kmax)
-    if right is not None and (left is None or right.gain >= left.gain):
+    if right is not None and (left is None or at_least(right, left)):
         return _choice(right, kmax) if gain_ok(right) else None
     return _choice(left, kmax) if left is not None and gain_ok(left) else None
 

@@ -39,12 +39,13 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     max_notional: float  # math.inf when uncapped
     buy_factor: float  # 1 + buy_fee + min_profit_bps / 1e4
     sell_factor: float  # 1 - sell_fee
-    # the hot path's constants, unpacked in one go: (buy_factor, sell_factor, max_notional, step_units,
-    # step_scale, min_quantity / (1 - BAND), buy_min_notional * (1 + BAND), sell_min_notional * (1 + BAND),
-    # size_scale,
-    # step in size units, size memo); size_scale: a power of ten at which both venues' steps are integers (book
-    # sizes are exact integers there), 0 without a step grid
-    hot: tuple[float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
+    # the hot path's constants, unpacked in one go: (buy_factor, sell_factor, max_notional,
+    # max_notional * (1 - BAND), step_units, step_scale, min_quantity / (1 - BAND), buy_min_notional * (1 + BAND),
+    # sell_min_notional * (1 + BAND), size_scale, step in size units, size memo); size_scale: a power of ten at
+    # which both venues' steps are integers (book sizes are exact integers there), 0 without a step grid (whose
+    # memo refuses every size, so every walk goes to the general path)
+    hot: tuple[float, float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
+        0.0,
         0.0,
         0.0,
         0.0,
@@ -137,6 +138,7 @@ def make_spec(
             a,
             b,
             cap,
+            cap * (1.0 - BAND),
             units,
             scale,
             min_qty / (1.0 - BAND),

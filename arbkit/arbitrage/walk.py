@@ -1,4 +1,5 @@
-"""The fast path of ``evaluate_levels``: one exact walk over the two books (see ``walk``); the rest goes to
+"""The hot path: ``evaluate_levels`` (re-exported by ``arbkit.arbitrage.evaluate``, which documents the size it
+finds): the early exit in a small frame, then ``walk``, one exact walk over the two books; the rest goes to
 ``general``."""
 
 from __future__ import annotations
@@ -9,230 +10,243 @@ from arbkit.arbitrage.general import general
 from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
 from arbkit.arbitrage.sizing import BAND
 from arbkit.arbitrage.spec import VenuePairSpec
+from arbkit.errors import ArbkitError
 from arbkit.structs import Level
 
-__all__ = ["walk"]
+__all__ = ["BookRejectedError", "evaluate_levels", "walk"]
 
 _EXACT: Final = 2.0**53  # integers in floats are exact below this
+
+
+class BookRejectedError(ArbkitError, ValueError):
+    """An input book cannot be evaluated (crossed or empty side); the message names exchange and symbol."""
+
+
+def evaluate_levels(
+    spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None = None
+) -> Opportunity | None:
+    """The profit-maximising size buying through ``asks`` (buy venue) and selling through ``bids``, or None.
+
+    With ``read`` (a list of two ints), also stores how many ask and bid levels the answer depends on (what
+    ``evaluate_read`` returns) without building a tuple per call. The early exit (the best marginal edge is below
+    the hurdle: most calls) is decided here, in a small frame (a frame's cost grows with its locals); past it,
+    ``walk``."""
+    try:
+        if spec.sell_factor * bids[0][0] < spec.buy_factor * asks[0][0]:  # the best marginal edge is below the hurdle
+            if read is not None:
+                read[0] = read[1] = 1
+            return None
+    except IndexError:  # an empty side (a free check: no cost unless raised)
+        raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side") from None
+    return walk(spec, asks, bids, now_ms, read)
 
 
 def walk(
     spec: VenuePairSpec, asks: list[Level], bids: list[Level], now_ms: int, read: list[int] | None
 ) -> Opportunity | None:
-    """``evaluate_levels`` past the early exit, exactly, in one walk when the sizes allow (else ``general``).
+    """``evaluate_levels`` past the early exit: one exact walk over the two books, else ``general``.
 
     The fast path assumes books sorted best first and every book size it reads an exact integer at the pair's size
-    scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are; the memo,
-    ``sizing.SizeUnits``, raises ``KeyError`` for one that is not, and ``evaluate_levels`` hands the call to
-    ``general``). Positions along the books are then exact integers (held in floats, checked below 2**53 at the
-    end): where each level ends, the peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid
-    size at a level boundary needs no tolerance and the levels are counted from the size itself. Money stays in
-    floats. What is still decided in floats (the cap, the root of ``G``, the minimums, ``G`` near 0 at the end of
-    the book) goes to ``general`` when it falls within the band of a decision."""
-    a, b, cap, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
-    if not U:  # no step grid
-        return general(spec, asks, bids, now_ms, read)
+    scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are). The size memo
+    (``sizing.SizeUnits``) learns each new size on its first lookup and raises ``KeyError`` for one that is not
+    exact there (or for every size without a step grid): the call goes to ``general``. Positions along the
+    books are then exact integers (held in floats, checked below 2**53 at the end): where each level ends, the
+    peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no
+    tolerance and the levels are counted from the size itself. Money stays in floats. What is still decided in
+    floats (the cap, the root of ``G``, the minimums, a tie between the grid sizes either side of the peak, ``G``
+    near 0 at the end of the book) goes to ``general`` when it falls within the band of a decision."""
+    a, b, cap, cap_low, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
     la = len(asks) - 1
     lb = len(bids) - 1
-    through = b * bids[lb][0] >= a * asks[la][0]
-    if through:
-        # The last levels still clear the hurdle, so every segment does (books are sorted best first) and G only
-        # grows: the size is the books' depth on the grid, one pass per side, unless the cap cuts it (the walk).
-        ea = qcost = 0.0
-        for worst_buy, s in asks:
-            ea += memo[s]
-            qcost += worst_buy * s
-        eb = qproceeds = 0.0
-        for worst_sell, s in bids:
-            eb += memo[s]
-            qproceeds += worst_sell * s
-        k = max_k = (ea if ea < eb else eb) // U
-        if not k:
-            if read is not None:
-                read[0] = la + 2
-                read[1] = lb + 2
-            return None
-        g = k * U
-        n_buy = la + 1
-        n_sell = lb + 1
-        if g != ea:  # the size ends inside the ask book
-            qcost, n_buy, worst_buy = _take(asks, g, memo, S)
-        if g != eb:
-            qproceeds, n_sell, worst_sell = _take(bids, g, memo, S)
-        i = la
-        j = lb
-        limit = LIMIT_DEPTH
-        through = qcost <= cap * (1.0 - BAND)
-    if not through:
-        ap, s = asks[0]
-        ea = memo[s]
-        bp, s = bids[0]
-        eb = memo[s]
-        i = j = 0
-        pos = width = cost = proceeds = 0.0
-        # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the marginal
-        # edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``: where the walk is
-        # (at scale S). At a level's end the next level's price is checked before moving on, so every exit leaves the
-        # walk in segment P, the last one taken (levels i, j at prices ap, bp, from pos - width to pos), or for the cap
-        # in the segment it cuts (from pos).
-        while True:
-            end = ea if ea < eb else eb
-            width = end - pos
-            seg = width / S
-            c = cost + ap * seg
-            if c > cap:
-                limit = LIMIT_NOTIONAL
-                break
-            cost = c
-            proceeds += bp * seg
-            pos = end
-            if ea != end:  # the bid level ends here
-                if j == lb:
-                    limit = LIMIT_DEPTH
-                    break
-                if b * bids[j + 1][0] < a * ap:
-                    limit = LIMIT_EDGE
-                    break
-                j += 1
-                bp, s = bids[j]
-                eb += memo[s]
-            elif eb != end:  # the ask level ends here
-                if i == la:
-                    limit = LIMIT_DEPTH
-                    break
-                if b * bp < a * asks[i + 1][0]:
-                    limit = LIMIT_EDGE
-                    break
-                i += 1
-                ap, s = asks[i]
+    try:
+        through = b * bids[lb][0] >= a * asks[la][0]
+        if through:
+            # The last levels still clear the hurdle, so every segment does (books are sorted best first) and G
+            # only grows: the size is the books' depth on the grid, one pass per side, unless the cap cuts it.
+            ea = qcost = 0.0
+            for worst_buy, s in asks:
                 ea += memo[s]
-            else:  # both end here
-                if i == la or j == lb:
-                    limit = LIMIT_DEPTH
-                    break
-                if b * bids[j + 1][0] < a * asks[i + 1][0]:
-                    limit = LIMIT_EDGE
-                    break
-                i += 1
-                ap, s = asks[i]
-                ea += memo[s]
-                j += 1
-                bp, s = bids[j]
+                qcost += worst_buy * s
+            eb = qproceeds = 0.0
+            for worst_sell, s in bids:
                 eb += memo[s]
-        if limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
-            k = max_k = pos // U
-            g = k * U
+                qproceeds += worst_sell * s
+            k = max_k = (ea if ea < eb else eb) // U
             if not k:
                 if read is not None:
-                    read[0] = i + 2
-                    read[1] = j + 2
+                    read[0] = la + 2
+                    read[1] = lb + 2
                 return None
-            qcost, qproceeds = cost, proceeds
-            if g < pos:
-                if g <= pos - width:  # before P
-                    return general(spec, asks, bids, now_ms, read)
-                d = (pos - g) / S
-                qcost -= ap * d
-                qproceeds -= bp * d
-            n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
-        elif limit is LIMIT_NOTIONAL:  # the largest grid size under the cap, in the segment it cuts
-            x = (pos + (cap - cost) / ap * S) / U
-            k = max_k = x // 1.0
             g = k * U
-            band = BAND * x + BAND
-            x -= k
-            if x <= band or x >= 1.0 - band or g <= pos:
-                return general(spec, asks, bids, now_ms, read)
-            d = (g - pos) / S
-            qcost, qproceeds = cost + ap * d, proceeds + bp * d
-            n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
-        else:  # G peaks at pos, the end of P: the grid size there, else the better of those either side (in P, in N)
-            k = pos // U
-            qcost = cost
-            qproceeds = proceeds
-            n_buy = i + 1  # P's levels and prices
-            n_sell = j + 1
-            worst_buy = ap
-            worst_sell = bp
-            if ea == pos:  # on to segment N: the side whose level ends at the peak takes its next one
-                i += 1
-                ap, s = asks[i]
-                ea += memo[s]
-            if eb == pos:
-                j += 1
-                bp, s = bids[j]
-                eb += memo[s]
-            g = k * U
-            if g != pos or not k:
-                g += U
-                if g > (ea if ea < eb else eb):  # past N
-                    return general(spec, asks, bids, now_ms, read)
-                d = (g - pos) / S
-                c = cost + ap * d
-                if c > cap * (1.0 - BAND):
-                    return general(spec, asks, bids, now_ms, read)
-                p = proceeds + bp * d
-                gain = b * p - a * c
-                if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
-                    g -= U
-                    if g <= pos - width:  # before P
-                        return general(spec, asks, bids, now_ms, read)
-                    d = (pos - g) / S
-                    qcost -= worst_buy * d
-                    qproceeds -= worst_sell * d
-                    take_n = gain >= b * qproceeds - a * qcost
-                else:  # k + 1 alone, when G is clearly positive there
-                    take_n = gain > BAND * (b * p + a * c)
-                    if not take_n:
-                        return general(spec, asks, bids, now_ms, read)
-                if take_n:
-                    k += 1.0
-                    qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, ap, bp
-            # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
-            gain = b * proceeds - a * cost
-            at_end = False
+            n_buy = la + 1
+            n_sell = lb + 1
+            if g != ea:  # the size ends inside the ask book
+                qcost, n_buy, worst_buy = _take(asks, g, memo, S)
+            if g != eb:
+                qproceeds, n_sell, worst_sell = _take(bids, g, memo, S)
+            i = la
+            j = lb
+            limit = LIMIT_DEPTH
+            through = qcost <= cap_low
+        if not through:
+            ap, s = asks[0]
+            ea = memo[s]
+            bp, s = bids[0]
+            eb = memo[s]
+            i = j = 0
+            pos = cost = proceeds = 0.0
+            # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the
+            # marginal edge clears the hurdle. ``ea`` / ``eb``: where the current ask / bid level ends; ``pos``:
+            # where the walk is (at scale S). Each segment taken is P (from ``start`` to ``pos``, levels ``pi``,
+            # ``pj`` at prices ``worst_buy``, ``worst_sell``); at its end the side (or sides) whose level ends
+            # there moves on to its next level, the segment N, and the walk stops there when N's marginal edge is
+            # below the hurdle. The depth stops it at the end of P, the cap inside the segment it cuts (from
+            # ``pos``); both before any move, so i, j, ap, bp are still that segment's.
             while True:
                 end = ea if ea < eb else eb
-                loss = a * ap - b * bp
                 seg = (end - pos) / S
-                drop = loss * seg
                 c = cost + ap * seg
-                if gain < drop or c > cap:  # G reaches 0, or the cost the cap, inside this segment
-                    if gain < drop:
-                        seg = gain / loss
-                    if cost + ap * seg > cap:
-                        seg = (cap - cost) / ap
+                if c > cap:
+                    limit = LIMIT_NOTIONAL
                     break
                 cost = c
-                gain -= drop
+                proceeds += bp * seg
+                start = pos
                 pos = end
+                pi = i  # P's levels and prices, kept when the walk moves on to N
+                pj = j
+                worst_buy = ap
+                worst_sell = bp
                 if ea == end:
-                    if i == la:
-                        at_end = True
+                    if i == la or (eb == end and j == lb):
+                        limit = LIMIT_DEPTH
                         break
                     i += 1
                     ap, s = asks[i]
                     ea += memo[s]
                 if eb == end:
                     if j == lb:
-                        at_end = True
+                        limit = LIMIT_DEPTH
                         break
                     j += 1
                     bp, s = bids[j]
                     eb += memo[s]
-            if at_end and gain > BAND * cost:  # G clearly positive at the end of the book
-                max_k = pos // U
-            else:
-                x = (pos + seg * S) / U
-                max_k = x // 1.0
+                if b * bp < a * ap:
+                    limit = LIMIT_EDGE
+                    break
+            if limit is LIMIT_DEPTH:  # the largest grid size within the book, in P
+                k = max_k = pos // U
+                g = k * U
+                if not k:
+                    if read is not None:
+                        read[0] = i + 2
+                        read[1] = j + 2
+                    return None
+                qcost, qproceeds = cost, proceeds
+                if g < pos:
+                    if g <= start:  # before P
+                        return general(spec, asks, bids, now_ms, read)
+                    d = (pos - g) / S
+                    qcost -= ap * d
+                    qproceeds -= bp * d
+                n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+            elif limit is LIMIT_NOTIONAL:  # the largest grid size under the cap, in the segment it cuts
+                x = (pos + (cap - cost) / ap * S) / U
+                k = max_k = x // 1.0
+                g = k * U
                 band = BAND * x + BAND
-                x -= max_k
-                if x <= band or x >= 1.0 - band:
+                x -= k
+                if x <= band or x >= 1.0 - band or g <= pos:
                     return general(spec, asks, bids, now_ms, read)
-    qty = k * units / scale
-    if qty < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
-        return general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
-    if ea + eb >= _EXACT:  # positions past 2**53 were not exact in floats
+                d = (g - pos) / S
+                qcost, qproceeds = cost + ap * d, proceeds + bp * d
+                n_buy, n_sell, worst_buy, worst_sell = i + 1, j + 1, ap, bp
+            else:  # G peaks at pos, the end of P: the grid size there, else the better of those either side
+                # (in P, in N)
+                k = pos // U
+                qcost = cost
+                qproceeds = proceeds
+                n_buy = pi + 1  # P's levels (and prices: worst_buy, worst_sell)
+                n_sell = pj + 1
+                g = k * U
+                if g != pos or not k:
+                    g += U
+                    if g > (ea if ea < eb else eb):  # past N
+                        return general(spec, asks, bids, now_ms, read)
+                    d = (g - pos) / S
+                    c = cost + ap * d
+                    if c > cap_low:
+                        return general(spec, asks, bids, now_ms, read)
+                    p = proceeds + bp * d
+                    gain = b * p - a * c
+                    if k:  # k in P or k + 1 in N, whichever earns more (ties: the larger)
+                        g -= U
+                        if g <= start:  # before P
+                            return general(spec, asks, bids, now_ms, read)
+                        d = (pos - g) / S
+                        qcost -= worst_buy * d
+                        qproceeds -= worst_sell * d
+                        diff = gain - (b * qproceeds - a * qcost)
+                        band = BAND * (b * p + a * c)
+                        if -band <= diff <= band:  # a tie within float noise: the general path settles it exactly
+                            return general(spec, asks, bids, now_ms, read)
+                        take_n = diff > 0.0
+                    else:  # k + 1 alone, when G is clearly positive there
+                        take_n = gain > BAND * (b * p + a * c)
+                        if not take_n:
+                            return general(spec, asks, bids, now_ms, read)
+                    if take_n:
+                        k += 1.0
+                        qcost, qproceeds, n_buy, n_sell, worst_buy, worst_sell = c, p, i + 1, j + 1, ap, bp
+                # Phase 2: on through segments with a negative marginal edge to the root of G (max_quantity)
+                gain = b * proceeds - a * cost
+                at_end = False
+                while True:
+                    end = ea if ea < eb else eb
+                    loss = a * ap - b * bp
+                    seg = (end - pos) / S
+                    drop = loss * seg
+                    c = cost + ap * seg
+                    if gain < drop or c > cap:  # G reaches 0, or the cost the cap, inside this segment
+                        if gain < drop:
+                            seg = gain / loss
+                        if cost + ap * seg > cap:
+                            seg = (cap - cost) / ap
+                        break
+                    cost = c
+                    gain -= drop
+                    pos = end
+                    if ea == end:
+                        if i == la:
+                            at_end = True
+                            break
+                        i += 1
+                        ap, s = asks[i]
+                        ea += memo[s]
+                    if eb == end:
+                        if j == lb:
+                            at_end = True
+                            break
+                        j += 1
+                        bp, s = bids[j]
+                        eb += memo[s]
+                if at_end:  # the book ran out with G >= 0: the largest grid size in it, when G is clearly positive
+                    if gain <= BAND * cost:
+                        return general(spec, asks, bids, now_ms, read)
+                    max_k = pos // U
+                else:
+                    x = (pos + seg * S) / U
+                    max_k = x // 1.0
+                    band = BAND * x + BAND
+                    x -= max_k
+                    if x <= band or x >= 1.0 - band:
+                        return general(spec, asks, bids, now_ms, read)
+        qty = k * units / scale
+        if qty < min_qty or qty * worst_buy < buy_min or qty * worst_sell < sell_min:
+            return general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
+        if ea + eb >= _EXACT:  # positions past 2**53 were not exact in floats
+            return general(spec, asks, bids, now_ms, read)
+    except KeyError:  # a book size that is no exact integer at the pair's size scale (or no step grid)
         return general(spec, asks, bids, now_ms, read)
     if read is not None:
         read[0] = i + 2

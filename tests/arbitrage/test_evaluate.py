@@ -221,8 +221,10 @@ def test_crossed_and_empty_books_are_rejected() -> None:
         evaluate_books(s, book("a", [(99.0, 1.0)], []), good_b, 0)
     with pytest.raises(BookRejectedError, match=r"b BTC/USDT: no bids"):
         evaluate_books(s, good_a, book("b", [], [(102.0, 1.0)]), 0)
-    with pytest.raises(BookRejectedError, match=r"empty side"):
+    with pytest.raises(BookRejectedError, match=r"^btc_usdt a->b: empty side$"):
         evaluate_levels(s, [], [(101.0, 1.0)], 0)
+    with pytest.raises(BookRejectedError, match=r"^btc_usdt a->b: empty side$"):
+        evaluate_levels(s, [(100.0, 1.0)], [], 0, [1, 1])
 
 
 def test_symmetric_directions() -> None:

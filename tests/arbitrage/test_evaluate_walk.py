@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.general import general
@@ -25,20 +28,28 @@ def spec(step: float = 0.01, cap: float | None = None) -> VenuePairSpec:
 
 def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
     memo = SizeUnits(100)
-    assert memo[0.29] == 29.0 and 0.29 in memo  # 0.29 * 100 is 28.999999999999996 in floats
+    assert memo[0.29] == 29.0  # 0.29 * 100 is 28.999999999999996 in floats
+    with pytest.raises(KeyError):
+        memo[1e14]  # 1e16 units: more digits than a float holds exactly
+    assert 1e14 not in memo
+
+
+def test_the_memo_learns_each_exact_size_on_its_first_lookup() -> None:
+    memo = SizeUnits(100)
+    assert memo[0.29] == 29.0 and 0.29 in memo
     with pytest.raises(KeyError):
         memo[0.123]  # three decimals at a scale of two
     with pytest.raises(KeyError):
-        memo[1e14]  # 1e16 units: more digits than a float holds exactly
-    with pytest.raises(KeyError):
         memo[0.0]  # an empty level: the general path, which never counts it as touched
-    assert 0.123 not in memo and 1e14 not in memo and 0.0 not in memo
+    with pytest.raises(KeyError):
+        SizeUnits(0)[1.0]  # no step grid: every size goes to the general path
+    assert 0.123 not in memo and 0.0 not in memo
     assert units_memo(100) is units_memo(100) and units_memo(100).scale == 100.0
 
 
 def test_size_scale_covers_both_venues_steps() -> None:
     s = make_spec("p", SymbolInfo("a", BTC, 0.01, 0.001), SymbolInfo("b", BTC, 0.01, 0.1), 0.0)
-    assert (s.step, s.hot[8], s.hot[9]) == (0.1, 1000, 100.0)  # the 0.001-step book's sizes are integers too
+    assert (s.step, s.hot[9], s.hot[10]) == (0.1, 1000, 100.0)  # the 0.001-step book's sizes are integers too
     opp = evaluate_levels(s, [(100.0, 0.379)], [(101.0, 5.0)], 0)
     assert opp is not None and opp.quantity == 0.3
 
@@ -51,12 +62,32 @@ def test_a_cap_on_a_book_profitable_to_its_end_is_found_by_the_walk() -> None:
     assert opp.notional == pytest.approx(100.0 + 100.1 * 0.49) and opp.notional <= 150.0
 
 
-def test_a_size_finer_than_the_steps_goes_to_the_general_path() -> None:
+def test_a_size_finer_than_the_steps_goes_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     asks, bids = [(100.0, 0.123456789), (100.2, 1.0)], [(101.0, 5.0)]
-    with pytest.raises(KeyError):
-        walk(spec(), asks, bids, 0, None)
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
     opp = evaluate_levels(spec(), asks, bids, 0)
+    assert handed == [1]
     assert opp is not None and opp.quantity == 1.12 and opp.buy_levels == 2
+
+
+def test_a_new_size_is_learnt_and_walked_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
+    asks, bids = [(100.0, 0.37), (100.1, 1.13)], [(101.0, 5.0)]
+    s = spec()
+    s.hot[-1].clear()
+    opp = evaluate_levels(s, asks, bids, 0)
+    assert handed == [] and s.hot[-1][0.37] == 37.0 and s.hot[-1][1.13] == 113.0
+    assert opp is not None and (opp.quantity, opp.buy_levels) == (1.5, 2)
+
+
+def test_a_pair_without_a_step_grid_goes_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[int] = []
+    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
+    opp = evaluate_levels(spec(step=0.0), [(100.0, 0.5), (100.1, 1.0)], [(101.0, 5.0)], 0)
+    assert handed == [1]
+    assert opp is not None and opp.quantity == 1.5 and opp.limited_by == LIMIT_DEPTH
 
 
 def test_an_empty_last_level_is_not_touched() -> None:
@@ -91,10 +122,11 @@ def test_the_walk_and_the_general_path_agree(case: tuple[VenuePairSpec, list[Lev
     s, asks, bids = case
     if s.sell_factor * bids[0][0] < s.buy_factor * asks[0][0]:
         return  # the early exit, before either
-    try:
+    handed: list[int] = []
+    with patch("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args)):
         fast = walk(s, asks, bids, 0, None)
-    except KeyError:
-        return  # a size finer than the steps: the general path's alone
+    if handed:
+        return  # the walk left it to the general path
     slow = general(s, asks, bids, 0, None)
     assert (fast is None) == (slow is None), (fast, slow)
     if fast is None or slow is None:
@@ -104,3 +136,57 @@ def test_the_walk_and_the_general_path_agree(case: tuple[VenuePairSpec, list[Lev
     assert (fast.buy_worst_price, fast.sell_worst_price) == (slow.buy_worst_price, slow.sell_worst_price)
     assert math.isclose(fast.notional, slow.notional, rel_tol=1e-9)
     assert abs(fast.profit_quote - slow.profit_quote) <= 1e-9 * fast.notional
+
+
+@st.composite
+def _symmetric(draw: st.DrawFn) -> tuple[VenuePairSpec, list[Level], list[Level]]:
+    """asks ``[(p, s1), (p + 2d, s2)]``, bids ``[(p + d, s3)]``, no fees, 0 bps: G rises by ``d`` per unit up to
+    ``s1`` and falls by ``d`` after it, so the grid sizes either side of an off-grid peak tie exactly, and G is 0
+    exactly at ``2 * s1`` (the end of the bid book when ``s3 == 2 * s1``): the decisions floats cannot settle."""
+    fine = draw(st.sampled_from(["0.001", "0.01", "0.1", "1"]))
+    coarse = Decimal(fine) * draw(st.sampled_from([1, 10, 100]))
+    units = draw(st.integers(1, 3000))
+    s1 = Decimal(fine) * units
+    s2 = s1 + Decimal(fine) * draw(st.integers(0, 3))
+    s3 = 2 * s1 + Decimal(fine) * draw(st.sampled_from([0, 0, 1, -1]))
+    p = Decimal(draw(st.sampled_from(["0.5", "1", "37.5", "100", "12345.67"])))
+    d = p * Decimal(draw(st.sampled_from(["0.001", "0.01", "0.0003"])))
+    buy = SymbolInfo("a", BTC, 0.01, float(fine), taker_fee=0.0)
+    sell = SymbolInfo("b", BTC, 0.01, float(coarse), taker_fee=0.0)
+    asks: list[Level] = [(float(p), float(s1)), (float(p + 2 * d), float(s2))]
+    bids: list[Level] = [(float(p + d), float(s3))] if s3 > 0 else [(float(p + d), float(s1))]
+    return make_spec("p", buy, sell, 0.0), asks, bids
+
+
+@settings(max_examples=600, derandomize=True, deadline=None, database=None)
+@given(_symmetric())
+def test_ties_and_a_zero_at_the_end_of_the_book_match_the_reference(
+    case: tuple[VenuePairSpec, list[Level], list[Level]],
+) -> None:
+    s, asks, bids = case
+    ref = reference(s, asks, bids)
+    for opp in (evaluate_levels(s, asks, bids, 0), general(s, asks, bids, 0, None)):
+        assert (opp is None) == (ref is None), (ref, opp)
+        if opp is None or ref is None:
+            return
+        assert D(opp.quantity) == ref.quantity, (opp.quantity, float(ref.quantity))
+        assert D(opp.max_quantity) == ref.max_k * D(s.step), (opp.max_quantity, float(ref.max_k * D(s.step)))
+        assert (opp.buy_levels, opp.sell_levels) == (ref.buy_levels, ref.sell_levels)
+
+
+def test_a_tie_either_side_of_the_peak_takes_the_larger_size() -> None:
+    # G(1.00) == G(1.01) == 1.0 exactly (the peak at 1.005 is off the 0.01 grid); floats may order them either way
+    s = make_spec(
+        "p", SymbolInfo("a", BTC, 0.01, 0.001, taker_fee=0.0), SymbolInfo("b", BTC, 0.01, 0.01, taker_fee=0.0), 0.0
+    )
+    opp = evaluate_levels(s, [(100.0, 1.005), (102.0, 1.005)], [(101.0, 2.01)], 0)
+    assert opp is not None and (opp.quantity, opp.max_quantity) == (1.01, 2.01)
+
+
+def test_max_quantity_stays_within_the_book_when_g_is_zero_at_its_end() -> None:
+    # G is 0 exactly at 2.51, where the bid book ends; the walk once reported 3.76, past the book
+    s = make_spec(
+        "p", SymbolInfo("a", BTC, 0.01, 0.001, taker_fee=0.0), SymbolInfo("b", BTC, 0.01, 0.01, taker_fee=0.0), 0.0
+    )
+    opp = evaluate_levels(s, [(100.0, 1.255), (102.0, 1.255)], [(101.0, 2.51)], 0)
+    assert opp is not None and (opp.quantity, opp.max_quantity) == (1.26, 2.51)
