@@ -138,6 +138,9 @@ async def run_phase(
         for name, composite in session.exchanges.items():
             out.infos[name] = dict(composite.symbols_info)
             out.ws_configs[name] = composite.config.websocket_config
+        # the live feeds' books carry the very Symbol objects that key the exchanges' symbol info: so do the replay's
+        same = {(name, symbol): symbol for name, infos in out.infos.items() for symbol in infos}
+        out.raws[:] = [(name, same.get((name, symbol), symbol), raw) for name, symbol, raw in raws]
     finally:
         for cls, original in originals.items():
             cls.watch_order_book = original

@@ -5,12 +5,16 @@ Composites feed it (``attach``); it gates each evaluation on book health, tracks
 
 Bookkeeping is kept small because it, not the math, dominates the cost of an update: a venue pair is evaluated
 again only when the levels its last evaluation read (``evaluate_levels``' ``read`` counts) changed on the updated
-book (one prefix comparison per side against the previous book serves every venue pair of that book), or, for a
-pair whose best edge was below the hurdle (an early exit, which reads the two best prices alone), when the best
-price moved towards an opportunity (a higher best ask or a lower best bid cannot clear a hurdle the old one did not);
-or when a book's gate decision changed.
+book (one prefix comparison per side against the previous book serves every venue pair of that book), or when a
+book's gate decision changed. A pair whose best edge was below the hurdle (an early exit, which reads the two best
+prices alone) is kept as it is while the updated book's best price moves away from an opportunity (a higher best ask
+or a lower best bid cannot clear a hurdle the old one did not) and, when it moves towards one, while the two best
+prices still fail ``evaluate_levels``' own first test, made here without the call; a book side whose pairs are all
+at the early exit is skipped whole (a count per side) when its best price moved away. An early exit stands whatever
+the books' health: it answers None, as a gated book does.
 Gate decisions are kept until their inputs change (a new health state, or a usable book ageing past
-``max_book_age_ms``). A skipped evaluation emits nothing: the last answer stands.
+``max_book_age_ms``); a kept decision that a book is stale names the age at which it was found stale. A skipped
+evaluation emits nothing: the last answer, with its time, stands.
 """
 
 from __future__ import annotations

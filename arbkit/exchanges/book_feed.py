@@ -240,8 +240,7 @@ class BookFeed:
             self._carrier = carrier = next((ws for ws in ws_clients(client) if message_hash in ws.subscriptions), None)
             if carrier is not None:
                 self._url = carrier.url
-        books = getattr(client, "orderbooks", None)
-        return not isinstance(books, dict) or books.get(self._ccxt_symbol) is raw
+        return client.orderbooks.get(self._ccxt_symbol) is raw
 
     def _classify(self, exc: BaseException) -> tuple[BookState, str, str]:
         """Count a failure and say how to recover: a wrong book resyncs the symbol, anything else reconnects."""
