@@ -262,7 +262,6 @@ class Scanner:
             slot.set_health(health, now, self._thresholds)
         if not slot.routes:
             return
-        own = None if now <= slot.usable_until else slot.decision(now, self._thresholds)
         evaluations = 0
         # a side whose venue pairs all stopped at the early exit is skipped while its best price moves away from an
         # edge or stays (a higher best ask, or a lower best bid, cannot clear a hurdle the old one did not)
@@ -270,30 +269,30 @@ class Scanner:
             levels = book.asks
             old_levels = prev.asks if prev is not None else _NO_LEVELS
             if slot.active_buys or not levels or not old_levels or levels[0][0] < old_levels[0][0]:
-                evaluations = self._side(slot.buys, True, levels, old_levels, own, now)
+                evaluations = self._side(slot, True, levels, old_levels, now)
         if slot.sells:
             levels = book.bids
             old_levels = prev.bids if prev is not None else _NO_LEVELS
             if slot.active_sells or not levels or not old_levels or levels[0][0] > old_levels[0][0]:
-                evaluations += self._side(slot.sells, False, levels, old_levels, own, now)
+                evaluations += self._side(slot, False, levels, old_levels, now)
         if evaluations:
             self.evaluations += evaluations
         if self._measure:
             self.latencies_ms.append(time.time() * 1000.0 - book.received_ms)
 
-    def _side(
-        self, routes: list[_Pair], buying: bool, levels: list[Level], old: list[Level], own: str | None, now: int
-    ) -> int:
-        """Re-evaluate the venue pairs that read ``levels`` (the updated book's asks where it buys, else its bids;
-        ``old``: the same side of its previous book) whose answer may have changed; returns how many it evaluated."""
+    def _side(self, slot: _Book, buying: bool, levels: list[Level], old: list[Level], now: int) -> int:
+        """Re-evaluate the venue pairs that read ``levels`` (the updated book's asks where it buys on ``slot``, else
+        its bids; ``old``: the same side of its previous book) whose answer may have changed; returns how many it
+        evaluated."""
         thresholds = self._thresholds
+        own = None if now <= slot.usable_until else slot.decision(now, thresholds)  # why the book is not usable
         n_new, n_old = len(levels), len(old)
         # the best price moved away from an opportunity, or not at all
         no_better = n_new and n_old and (levels[0][0] >= old[0][0] if buying else levels[0][0] <= old[0][0])
         same = 0  # leading levels known unchanged since the previous book (a level absent from both counts as
         differs = False  # unchanged); ``differs``: the level at ``same`` is known to differ
         evaluations = 0
-        for pair in routes:
+        for pair in slot.buys if buying else slot.sells:
             other = pair.sell if buying else pair.buy
             n = pair.asks_n if buying else pair.bids_n
             if n == _TOP_PRICE:  # an early exit stands while the best marginal edge stays below the hurdle
@@ -301,8 +300,10 @@ class Scanner:
                     continue
                 theirs = other.book.bids if buying else other.book.asks  # type: ignore[union-attr]
                 if n_new and theirs:  # evaluate_levels' own first test, on the two best prices
-                    bid, ask = (theirs[0][0], levels[0][0]) if buying else (levels[0][0], theirs[0][0])
-                    if pair.sell_factor * bid < pair.buy_factor * ask:
+                    if buying:
+                        if pair.sell_factor * theirs[0][0] < pair.buy_factor * levels[0][0]:
+                            continue
+                    elif pair.sell_factor * levels[0][0] < pair.buy_factor * theirs[0][0]:
                         continue
             reason = own
             if reason is None and now > other.usable_until:

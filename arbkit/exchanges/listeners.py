@@ -30,11 +30,12 @@ class Listeners(Generic[T]):
                 callback(item)
             except Exception:  # a consumer's bug must not stop the feed
                 log.exception("%s listener %r failed", self.name, callback)
-        for queue in self._queues:
-            if queue.full():
-                queue.get_nowait()
-                self.dropped += 1
-            queue.put_nowait(item)
+        if self._queues:  # (most fan-outs have callbacks only: no iterator per item for them)
+            for queue in self._queues:
+                if queue.full():
+                    queue.get_nowait()
+                    self.dropped += 1
+                queue.put_nowait(item)
 
     async def stream(self, maxsize: int = 1024) -> AsyncIterator[T]:
         """Yield every update from now on until the source closes."""
