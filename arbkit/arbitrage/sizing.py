@@ -7,8 +7,8 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size
-scale, for the fast path's integer walk).
+level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size scale, for the fast
+path's integer walk).
 """
 
 from __future__ import annotations
