@@ -4,7 +4,10 @@ shape and code, never an HTTP 500 and never a websocket handler that raises (and
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -69,7 +72,27 @@ async def test_binance_rest_malformed_ids_and_numbers(clients: dict[str, Any], s
         assert "Illegal characters found in parameter 'quantity'" in text, bad
     text = await _refusal(binance.public_get_depth({"symbol": "BTCUSDT", "limit": "ten"}))
     assert "Illegal characters found in parameter 'limit'" in text
+    text = await _refusal(binance.private_get_account({"recvWindow": "-1"}))  # ccxt signs an integer it is given
+    assert '"code": -1100' in text and "Illegal characters found in parameter 'recvWindow'" in text
+    text = await _refusal(binance.private_get_account({"recvWindow": "60001"}))
+    assert '"code": -1131' in text and "recvWindow must be less than 60000" in text
+    assert "balances" in await binance.private_get_account({"recvWindow": "60000"})
     assert server_errors == []
+
+
+async def test_binance_refuses_a_signed_recv_window_that_is_no_integer(served: LocalVenue) -> None:
+    # ccxt replaces a recvWindow it cannot read as an integer by its own, so this one goes on the wire by hand
+    config = served.exchange_config("binance")
+    query = f"recvWindow=abc&timestamp={int(time.time() * 1000)}"
+    signature = hmac.new(str(config.secret_key).encode(), query.encode(), hashlib.sha256).hexdigest()
+    async with aiohttp.ClientSession() as session:
+        url = f"{config.base_url}/api/v3/account?{query}&signature={signature}"
+        async with session.get(url, headers={"X-MBX-APIKEY": str(config.api_key)}) as response:
+            assert response.status == 400
+            assert await response.json() == {
+                "code": -1100,
+                "msg": "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}$'.",
+            }
 
 
 async def test_gate_rest_escaped_and_malformed_ids(clients: dict[str, Any], server_errors: list[str]) -> None:
@@ -98,6 +121,11 @@ async def test_kraken_rest_malformed_ids_and_numbers(clients: dict[str, Any], se
     assert "EGeneral:Invalid arguments:count" in await _refusal(
         kraken.public_get_depth({"pair": "XXBTZUSD", "count": "x"})
     )
+    order = {**order, "volume": "0.001", "validate": "true"}
+    for bad in ("abc", "1.5", "2147483648"):  # userref is a signed 32-bit integer
+        text = await _refusal(kraken.private_post_addorder({**order, "userref": bad}))
+        assert "EGeneral:Invalid arguments:userref" in text, bad
+    assert "descr" in (await kraken.private_post_addorder({**order, "userref": "-2147483648"}))["result"]
     assert server_errors == []
 
 

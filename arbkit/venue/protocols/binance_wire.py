@@ -70,7 +70,14 @@ def reject_of(exc: VenueError, request: web.Request) -> Reject:
 
 
 def check_timestamp(params: dict[str, str]) -> None:
-    """Reject a signed request without a valid ``timestamp`` or outside its ``recvWindow``."""
+    """Reject a signed request without a valid ``timestamp``, with a ``recvWindow`` that is not an integer up to
+    60000, or outside its ``recvWindow``."""
+    window = params.get("recvWindow")
+    if window is not None:
+        if not (window.isascii() and window.isdigit() and len(window) <= 20):
+            raise Reject(-1100, "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}$'.")
+        if int(window) > 60_000:
+            raise Reject(-1131, "recvWindow must be less than 60000.")
     try:
         fresh = in_recv_window(params)
     except (KeyError, ValueError):

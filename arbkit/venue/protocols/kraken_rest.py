@@ -84,6 +84,17 @@ def _number(params: dict[str, str], key: str) -> float:
     return value
 
 
+def _userref(params: dict[str, str]) -> str | None:
+    """AddOrder's ``userref``: a signed 32-bit integer (Kraken's invalid-arguments error otherwise), or None."""
+    raw = params.get("userref")
+    if raw is None or raw == "":
+        return None
+    digits = raw[1:] if raw[:1] in "+-" else raw
+    if not (digits.isascii() and digits.isdigit() and -(2**31) <= int(raw) < 2**31):
+        raise KrakenError("EGeneral:Invalid arguments:userref")
+    return raw
+
+
 def _count(params: dict[str, str], default: int) -> int:
     """The ``count`` parameter of Depth / Trades; Kraken's invalid-arguments error when it is not an integer."""
     raw = params.get("count") or str(default)
@@ -256,6 +267,7 @@ class KrakenPrivateRest:
         quote = kind == "market" and side == "buy" and "viqc" in flags
         desc = descr_text(inst, side, volume, kind, price)
         _check_deadline(params.get("deadline"))
+        userref = _userref(params)
         if params.get("validate") in ("true", "True", "1"):  # every check, nothing placed
             qty, quote_qty = (None, volume) if quote else (volume, None)
             self.ctx.engine.check(api_key, inst.symbol, Side(side), OrderType(kind), qty, price, quote_qty)
@@ -269,7 +281,7 @@ class KrakenPrivateRest:
             price=price,
             time_in_force=TimeInForce(tif),
             quote_quantity=volume if quote else None,
-            client_order_id=params.get("cl_ord_id") or params.get("userref") or None,
+            client_order_id=params.get("cl_ord_id") or userref,
             post_only="post" in flags,
         )
         return {"descr": {"order": desc}, "txid": [to_txid("O", order.order_id)]}
