@@ -118,7 +118,10 @@ class Symbol(msgspec.Struct, frozen=True, order=True):
 
 
 class OrderBook(msgspec.Struct, frozen=True, gc=False):
-    """An L2 book snapshot, bids and asks best first."""
+    """An L2 book snapshot, bids and asks best first.
+
+    ``gc=False`` (also on ``BookHealth`` and ``BookUpdate``): one of each is made per book update, and none can be
+    part of a reference cycle (levels are tuples of numbers), so the garbage collector need not track them."""
 
     exchange: str
     symbol: Symbol
