@@ -9,8 +9,9 @@ API:
 - ``evaluate_levels(spec, asks, bids, now_ms, read=None) -> Opportunity | None``: the hot path over ``(price, qty)``
   levels; given ``read`` (a list of two ints) it also stores how many ask and bid levels the answer depends on (the
   scanner skips books unchanged there; one level each means the early exit, which depends on the best prices
-  alone); ``evaluate_read`` returns the same as a tuple. Defined with ``BookRejectedError`` in
-  ``arbkit.arbitrage.walk`` (the hot path: the early exit in a small frame, then the exact walk), re-exported here.
+  alone); ``evaluate_read`` returns the same as a tuple. Defined in ``arbkit.arbitrage.walk`` (the hot path: the
+  early exit in a small frame, then the exact walk), compiled by mypyc at install; ``arbkit.arbitrage.native``
+  picks the compiled module or the source (``native.IMPLEMENTATION`` says which), re-exported here.
 - ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)``: the naive check, for comparison.
 
 The size. Buying ``q`` walks A's asks for ``cost(q)``, selling ``q`` walks B's bids for ``proceeds(q)`` (both
@@ -41,9 +42,9 @@ from __future__ import annotations
 
 import time
 
-from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
+from arbkit.arbitrage.native import evaluate_levels
+from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, BookRejectedError, Opportunity
 from arbkit.arbitrage.spec import VenuePairSpec, common_step, make_spec, top_of_book_edge_bps
-from arbkit.arbitrage.walk import BookRejectedError, evaluate_levels
 from arbkit.structs import Level, OrderBook
 
 __all__ = [

@@ -1,5 +1,7 @@
 """What ``evaluate_levels`` finds for one ordered venue pair: the ``Opportunity`` and why its size stopped
-(``LIMIT_EDGE``, ``LIMIT_DEPTH``, ``LIMIT_NOTIONAL``); re-exported by ``arbkit.arbitrage.evaluate``."""
+(``LIMIT_EDGE``, ``LIMIT_DEPTH``, ``LIMIT_NOTIONAL``), or ``BookRejectedError`` for books it cannot evaluate;
+re-exported by ``arbkit.arbitrage.evaluate``. Defined here, not in the compiled ``walk``, so that one class is raised
+and caught whichever walk runs."""
 
 from __future__ import annotations
 
@@ -7,13 +9,18 @@ from typing import Final
 
 import msgspec
 
+from arbkit.errors import ArbkitError
 from arbkit.structs import Symbol
 
-__all__ = ["LIMIT_DEPTH", "LIMIT_EDGE", "LIMIT_NOTIONAL", "Opportunity"]
+__all__ = ["LIMIT_DEPTH", "LIMIT_EDGE", "LIMIT_NOTIONAL", "BookRejectedError", "Opportunity"]
 
 LIMIT_EDGE: Final = "edge"  # the next unit would earn less than min_profit_bps at the margin
 LIMIT_DEPTH: Final = "depth"  # the books ran out of levels
 LIMIT_NOTIONAL: Final = "max_notional"  # the pair's size cap
+
+
+class BookRejectedError(ArbkitError, ValueError):
+    """An input book cannot be evaluated (crossed or empty side); the message names exchange and symbol."""
 
 
 class Opportunity(msgspec.Struct, frozen=True, gc=False):

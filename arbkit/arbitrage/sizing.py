@@ -7,8 +7,7 @@ it is settled exactly in decimal arithmetic, so no size is ever one step short, 
 cap, or counted against a level it does not touch.
 
 API (used by ``evaluate``): ``Grid``, ``choose(...) -> Choice | None`` (the general path), ``cum_cmp`` (an exact
-level boundary test), ``units_memo`` / ``SizeUnits`` (book sizes as exact integers at a size scale, for the fast
-path's integer walk).
+level boundary test).
 """
 
 from __future__ import annotations
@@ -24,13 +23,11 @@ __all__ = [
     "BAND",
     "Choice",
     "Grid",
-    "SizeUnits",
     "Terms",
     "choose",
     "cum_cmp",
     "cum_cmp_units",
     "dec",
-    "units_memo",
 ]
 
 BAND = 1e-9  # relative: float decisions closer than this to a boundary are settled exactly
@@ -107,43 +104,6 @@ def cum_cmp(levels: list[Level], n: int, grid: Grid, k: float) -> int:
 
 _SCALED: dict[int, dict[float, int]] = {}  # scale -> {size: size * scale when an exact integer there, else -1}
 _SCALED_MAX = 1 << 16  # entries per scale before the memo starts afresh
-
-
-class SizeUnits(dict[float, float]):
-    """Book size -> ``size * scale`` (an integer, held in a float) for sizes that are exact integers at ``scale``,
-    filled on first lookup. A size that is not (more decimals than the scale, more than 15 digits, an empty level,
-    or no step grid) raises ``KeyError``: the caller's general path. A feed brings new sizes all the time, so a
-    miss must stay cheap (one ``__missing__`` call); the subclass makes each hit a little dearer than a plain
-    dict's (no specialised lookup), but a plain dict's miss would cost an exception and a second walk."""
-
-    __slots__ = ("scale",)
-
-    def __init__(self, scale: int) -> None:
-        super().__init__()
-        self.scale = float(scale)  # a power of ten: exact in a float; 0 (no step grid) refuses every size
-
-    def __missing__(self, size: float) -> float:
-        scale = self.scale
-        x = size * scale
-        if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
-            units = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
-            if units / scale == size:
-                if len(self) >= _SCALED_MAX:
-                    self.clear()
-                self[size] = units
-                return units
-        raise KeyError(size)  # more decimals than the scale, more than 15 digits, an empty level, or no step grid
-
-
-_UNITS: dict[int, SizeUnits] = {}  # size scale -> its SizeUnits, shared by every pair with that scale
-
-
-def units_memo(scale: int) -> SizeUnits:
-    """The ``SizeUnits`` shared by every pair with this size scale."""
-    memo = _UNITS.get(scale)
-    if memo is None:
-        memo = _UNITS[scale] = SizeUnits(scale)
-    return memo
 
 
 def cum_cmp_units(levels: list[Level], n: int, units: int, scale: int, k: int) -> int:

@@ -3,7 +3,7 @@
 API: ``make_spec(pair_id, buy_info, sell_info, min_profit_bps, max_notional=None, buy_fee=None, sell_fee=None)``
 -> ``VenuePairSpec``; ``common_step(a, b)``; ``top_of_book_edge_bps(ask, bid, buy_fee, sell_fee)`` (the naive check).
 ``VenuePairSpec.hot`` / ``names`` hold what ``evaluate_levels`` unpacks per call, so the hot path does no attribute
-lookups and no arithmetic on constants; ``hot`` includes the size memo of the pair's size scale (``units_memo``).
+lookups and no arithmetic on constants.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import msgspec
 
-from arbkit.arbitrage.sizing import BAND, units_memo
+from arbkit.arbitrage.sizing import BAND
 from arbkit.structs import Symbol, SymbolInfo
 
 __all__ = ["VenuePairSpec", "common_step", "make_spec", "top_of_book_edge_bps"]
@@ -41,10 +41,10 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
     sell_factor: float  # 1 - sell_fee
     # the hot path's constants, unpacked in one go: (buy_factor, sell_factor, max_notional,
     # max_notional * (1 - BAND), step_units, step_scale, min_quantity / (1 - BAND), buy_min_notional * (1 + BAND),
-    # sell_min_notional * (1 + BAND), size_scale, step in size units, size memo); size_scale: a power of ten at
-    # which both venues' steps are integers (book sizes are exact integers there), 0 without a step grid (whose
-    # memo refuses every size, so every walk goes to the general path)
-    hot: tuple[float, float, float, float, int, int, float, float, float, int, float, dict[float, float]] = (
+    # sell_min_notional * (1 + BAND), size_scale, step in size units); size_scale: a power of ten at which both
+    # venues' steps are integers (book sizes are exact integers there), 0 without a step grid (no size is an
+    # integer at 0, so every walk goes to the general path)
+    hot: tuple[float, float, float, float, int, int, float, float, float, float, float] = (
         0.0,
         0.0,
         0.0,
@@ -54,9 +54,8 @@ class VenuePairSpec(msgspec.Struct, frozen=True, kw_only=True):
         0.0,
         0.0,
         0.0,
-        0,
         0.0,
-        {},
+        0.0,
     )
     # what every Opportunity of the pair carries: (pair_id, symbol, buy_exchange, sell_exchange, buy_fee,
     # sell_fee, 1 + buy_fee)
@@ -144,9 +143,8 @@ def make_spec(
             min_qty / (1.0 - BAND),
             buy_info.min_notional * (1.0 + BAND),
             sell_info.min_notional * (1.0 + BAND),
-            size_scale,
+            float(size_scale),
             float(units * size_scale // scale) if units else 0.0,
-            units_memo(size_scale),
         ),
         names=(pair_id, buy_info.symbol, buy_info.exchange, sell_info.exchange, bf, sf, 1.0 + bf),
     )

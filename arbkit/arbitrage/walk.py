@@ -4,22 +4,17 @@ finds): the early exit in a small frame, then ``walk``, one exact walk over the 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from arbkit.arbitrage.general import general
-from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, Opportunity
+from arbkit.arbitrage.opportunity import LIMIT_DEPTH, LIMIT_EDGE, LIMIT_NOTIONAL, BookRejectedError, Opportunity
 from arbkit.arbitrage.sizing import BAND
 from arbkit.arbitrage.spec import VenuePairSpec
-from arbkit.errors import ArbkitError
 from arbkit.structs import Level
 
-__all__ = ["BookRejectedError", "evaluate_levels", "walk"]
+__all__ = ["evaluate_levels", "walk"]
 
 _EXACT: Final = 2.0**53  # integers in floats are exact below this
-
-
-class BookRejectedError(ArbkitError, ValueError):
-    """An input book cannot be evaluated (crossed or empty side); the message names exchange and symbol."""
 
 
 def evaluate_levels(
@@ -38,6 +33,11 @@ def evaluate_levels(
             return None
     except IndexError:  # an empty side (a free check: no cost unless raised)
         raise BookRejectedError(f"{spec.pair_id} {spec.buy_exchange}->{spec.sell_exchange}: empty side") from None
+    except TypeError:  # compiled: levels that are not (price, size) tuples (lists, as ccxt holds them): as tuples
+        tuples = _tuples(asks), _tuples(bids)
+        if tuples == (asks, bids):  # they were: the error is not the levels' shape
+            raise
+        return evaluate_levels(spec, tuples[0], tuples[1], now_ms, read)
     return walk(spec, asks, bids, now_ms, read)
 
 
@@ -47,15 +47,15 @@ def walk(
     """``evaluate_levels`` past the early exit: one exact walk over the two books, else ``general``.
 
     The fast path assumes books sorted best first and every book size it reads an exact integer at the pair's size
-    scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are). The size memo
-    (``sizing.SizeUnits``) learns each new size on its first lookup and raises ``KeyError`` for one that is not
-    exact there (or for every size without a step grid): the call goes to ``general``. Positions along the
+    scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are): ``_units``
+    gives that integer and raises ``KeyError`` for a size that is not exact there (or for every size without a
+    step grid): the call goes to ``general``. Positions along the
     books are then exact integers (held in floats, checked below 2**53 at the end): where each level ends, the
     peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no
     tolerance and the levels are counted from the size itself. Money stays in floats. What is still decided in
     floats (the cap, the root of ``G``, the minimums, a tie between the grid sizes either side of the peak, ``G``
     near 0 at the end of the book) goes to ``general`` when it falls within the band of a decision."""
-    a, b, cap, cap_low, units, scale, min_qty, buy_min, sell_min, S, U, memo = spec.hot
+    a, b, cap, cap_low, units, scale, min_qty, buy_min, sell_min, S, U = spec.hot
     la = len(asks) - 1
     lb = len(bids) - 1
     try:
@@ -65,11 +65,11 @@ def walk(
             # only grows: the size is the books' depth on the grid, one pass per side, unless the cap cuts it.
             ea = qcost = 0.0
             for worst_buy, s in asks:
-                ea += memo[s]
+                ea += _units(s, S)
                 qcost += worst_buy * s
             eb = qproceeds = 0.0
             for worst_sell, s in bids:
-                eb += memo[s]
+                eb += _units(s, S)
                 qproceeds += worst_sell * s
             k = max_k = (ea if ea < eb else eb) // U
             if not k:
@@ -81,18 +81,18 @@ def walk(
             n_buy = la + 1
             n_sell = lb + 1
             if g != ea:  # the size ends inside the ask book
-                qcost, n_buy, worst_buy = _take(asks, g, memo, S)
+                qcost, n_buy, worst_buy = _take(asks, g, S)
             if g != eb:
-                qproceeds, n_sell, worst_sell = _take(bids, g, memo, S)
+                qproceeds, n_sell, worst_sell = _take(bids, g, S)
             i = la
             j = lb
             limit = LIMIT_DEPTH
             through = qcost <= cap_low
         if not through:
             ap, s = asks[0]
-            ea = memo[s]
+            ea = _units(s, S)
             bp, s = bids[0]
-            eb = memo[s]
+            eb = _units(s, S)
             i = j = 0
             pos = cost = proceeds = 0.0
             # Phase 1: merged segments (one ask and one bid price each, so G is linear within one) while the
@@ -123,14 +123,14 @@ def walk(
                         break
                     i += 1
                     ap, s = asks[i]
-                    ea += memo[s]
+                    ea += _units(s, S)
                 if eb == end:
                     if j == lb:
                         limit = LIMIT_DEPTH
                         break
                     j += 1
                     bp, s = bids[j]
-                    eb += memo[s]
+                    eb += _units(s, S)
                 if b * bp < a * ap:
                     limit = LIMIT_EDGE
                     break
@@ -222,14 +222,14 @@ def walk(
                             break
                         i += 1
                         ap, s = asks[i]
-                        ea += memo[s]
+                        ea += _units(s, S)
                     if eb == end:
                         if j == lb:
                             at_end = True
                             break
                         j += 1
                         bp, s = bids[j]
-                        eb += memo[s]
+                        eb += _units(s, S)
                 if at_end:  # the book ran out with G >= 0: the largest grid size in it, when G is clearly positive
                     if gain <= BAND * cost:
                         return general(spec, asks, bids, now_ms, read)
@@ -246,13 +246,16 @@ def walk(
             return general(spec, asks, bids, now_ms, read)  # a minimum binds (or nearly): the general path scans
         if ea + eb >= _EXACT:  # positions past 2**53 were not exact in floats
             return general(spec, asks, bids, now_ms, read)
-    except KeyError:  # a book size that is no exact integer at the pair's size scale (or no step grid)
+    except (KeyError, TypeError):  # a book size that is no exact integer at the pair's size scale (or no step
+        # grid); compiled, also a level that is not a (price, size) tuple of numbers (a list, say)
         return general(spec, asks, bids, now_ms, read)
     if read is not None:
         read[0] = i + 2
         read[1] = j + 2
     # the Opportunity inline (as in ``general.opportunity``): a call costs a tenth of the evaluation here
-    pair_id, symbol, buy_exchange, sell_exchange, buy_fee, sell_fee, buy_cost = spec.names
+    names = spec.names
+    assert names is not None  # make_spec sets it; without ``hot`` (no step grid) the walk never gets here
+    pair_id, symbol, buy_exchange, sell_exchange, buy_fee, sell_fee, buy_cost = names
     top_ask = asks[0][0]
     top_bid = bids[0][0]
     profit = qproceeds * b - qcost * buy_cost
@@ -281,15 +284,33 @@ def walk(
     )
 
 
-def _take(levels: list[Level], g: float, memo: dict[float, float], S: int) -> tuple[float, int, float]:
+def _tuples(levels: list[Any]) -> list[Level]:
+    return [(float(price), float(size)) for price, size in levels]
+
+
+def _take(levels: list[Level], g: float, S: float) -> tuple[float, int, float]:
     """Quote value, levels touched and worst price of taking ``g`` (at scale ``S``, within the book) exactly."""
     end = value = 0.0
     n = 0
     for price, size in levels:
         n += 1
-        r = memo[size]
+        r = _units(size, S)
         if end + r >= g:
             return value + price * ((g - end) / S), n, price
         end += r
         value += price * size
     raise AssertionError("a size within the book")
+
+
+def _units(size: float, S: float) -> float:
+    """``size * S`` when it is an exact integer at scale ``S`` (the decimal the float stands for has no more
+    decimals than the scale), else ``KeyError``: more decimals, more than 15 digits, an empty level, or no step grid
+    (``S`` 0). The integer ``u`` nearest ``size * S`` is it when ``u / S == size``: a division of exact integers is
+    correctly rounded, so it gives back ``size`` exactly when the decimal ``u / S`` is the one ``size`` stands for.
+    Arithmetic, not a lookup: compiled, a few instructions (a dict lookup keyed by a float cost 100 times more)."""
+    x = size * S
+    if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
+        u = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
+        if u / S == size:
+            return u
+    raise KeyError(size)

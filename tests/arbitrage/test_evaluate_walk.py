@@ -1,9 +1,11 @@
-"""The exact walk (``walk``, the fast path) against the general path and the exact reference, and its size memo."""
+"""The exact walk (``walk``, the fast path) against the general path and the exact reference, and its size units;
+each test that looks inside the walk runs on the source and on the compiled module (``WALKS``)."""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
+from types import ModuleType
 from unittest.mock import patch
 
 import pytest
@@ -12,9 +14,8 @@ from hypothesis import strategies as st
 
 from arbkit.arbitrage.evaluate import LIMIT_DEPTH, LIMIT_NOTIONAL, VenuePairSpec, evaluate_levels, make_spec
 from arbkit.arbitrage.general import general
-from arbkit.arbitrage.sizing import SizeUnits, units_memo
-from arbkit.arbitrage.walk import walk
 from arbkit.structs import Level, Symbol, SymbolInfo
+from tests.arbitrage.test_native import WALKS
 from tests.arbitrage.test_sizing_property import D, cases, reference
 
 BTC = Symbol.parse("BTC/USDT")
@@ -26,25 +27,21 @@ def spec(step: float = 0.01, cap: float | None = None) -> VenuePairSpec:
     return make_spec("p", a, b, 0.0, cap)
 
 
-def test_size_units_hold_exact_integers_and_refuse_finer_sizes() -> None:
-    memo = SizeUnits(100)
-    assert memo[0.29] == 29.0  # 0.29 * 100 is 28.999999999999996 in floats
+@pytest.mark.parametrize("module", WALKS)
+def test_size_units_are_exact_integers_and_finer_sizes_are_refused(module: ModuleType) -> None:
+    units = module._units
+    assert units(0.29, 100.0) == 29.0  # 0.29 * 100 is 28.999999999999996 in floats
+    assert units(1.13, 100.0) == 113.0 and units(5.0, 1.0) == 5.0
     with pytest.raises(KeyError):
-        memo[1e14]  # 1e16 units: more digits than a float holds exactly
-    assert 1e14 not in memo
-
-
-def test_the_memo_learns_each_exact_size_on_its_first_lookup() -> None:
-    memo = SizeUnits(100)
-    assert memo[0.29] == 29.0 and 0.29 in memo
+        units(1e14, 100.0)  # 1e16 units: more digits than a float holds exactly
     with pytest.raises(KeyError):
-        memo[0.123]  # three decimals at a scale of two
+        units(0.123, 100.0)  # three decimals at a scale of two
     with pytest.raises(KeyError):
-        memo[0.0]  # an empty level: the general path, which never counts it as touched
+        units(0.0, 100.0)  # an empty level: the general path, which never counts it as touched
     with pytest.raises(KeyError):
-        SizeUnits(0)[1.0]  # no step grid: every size goes to the general path
-    assert 0.123 not in memo and 0.0 not in memo
-    assert units_memo(100) is units_memo(100) and units_memo(100).scale == 100.0
+        units(1.0, 0.0)  # no step grid: every size goes to the general path
+    with pytest.raises(KeyError):
+        units(math.nan, 100.0)
 
 
 def test_size_scale_covers_both_venues_steps() -> None:
@@ -62,32 +59,54 @@ def test_a_cap_on_a_book_profitable_to_its_end_is_found_by_the_walk() -> None:
     assert opp.notional == pytest.approx(100.0 + 100.1 * 0.49) and opp.notional <= 150.0
 
 
-def test_a_size_finer_than_the_steps_goes_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    asks, bids = [(100.0, 0.123456789), (100.2, 1.0)], [(101.0, 5.0)]
+def _spy(module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the walk's hand-offs to the general path (which still answers)."""
     handed: list[int] = []
-    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
-    opp = evaluate_levels(spec(), asks, bids, 0)
+    monkeypatch.setattr(module, "general", lambda *args: handed.append(1) or general(*args))
+    return handed
+
+
+@pytest.mark.parametrize("module", WALKS)
+def test_a_size_finer_than_the_steps_goes_to_the_general_path(
+    module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asks, bids = [(100.0, 0.123456789), (100.2, 1.0)], [(101.0, 5.0)]
+    handed = _spy(module, monkeypatch)
+    opp = module.evaluate_levels(spec(), asks, bids, 0)
     assert handed == [1]
     assert opp is not None and opp.quantity == 1.12 and opp.buy_levels == 2
 
 
-def test_a_new_size_is_learnt_and_walked_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
-    handed: list[int] = []
-    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
+@pytest.mark.parametrize("module", WALKS)
+def test_sizes_are_walked_exactly_without_the_general_path(module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    handed = _spy(module, monkeypatch)
     asks, bids = [(100.0, 0.37), (100.1, 1.13)], [(101.0, 5.0)]
-    s = spec()
-    s.hot[-1].clear()
-    opp = evaluate_levels(s, asks, bids, 0)
-    assert handed == [] and s.hot[-1][0.37] == 37.0 and s.hot[-1][1.13] == 113.0
+    opp = module.evaluate_levels(spec(), asks, bids, 0)
+    assert handed == []
     assert opp is not None and (opp.quantity, opp.buy_levels) == (1.5, 2)
 
 
-def test_a_pair_without_a_step_grid_goes_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    handed: list[int] = []
-    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
-    opp = evaluate_levels(spec(step=0.0), [(100.0, 0.5), (100.1, 1.0)], [(101.0, 5.0)], 0)
+@pytest.mark.parametrize("module", WALKS)
+def test_a_pair_without_a_step_grid_goes_to_the_general_path(
+    module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed = _spy(module, monkeypatch)
+    opp = module.evaluate_levels(spec(step=0.0), [(100.0, 0.5), (100.1, 1.0)], [(101.0, 5.0)], 0)
     assert handed == [1]
     assert opp is not None and opp.quantity == 1.5 and opp.limited_by == LIMIT_DEPTH
+
+
+@pytest.mark.parametrize("module", WALKS)
+def test_levels_that_are_lists_or_ints_get_the_same_answer(module: ModuleType) -> None:
+    # lists, as ccxt's own books hold them, and ints: the compiled walk reads tuples of floats and leaves the
+    # rest to the general path
+    s = spec()
+    tuples = module.evaluate_levels(s, [(100.0, 0.5), (100.5, 1.0)], [(102.0, 1.0)], 0)
+    lists = module.evaluate_levels(s, [[100.0, 0.5], [100.5, 1.0]], [[102.0, 1.0]], 0)
+    ints = module.evaluate_levels(s, [(100, 1)], [(102, 1)], 0)
+    assert tuples is not None and lists == tuples and lists.quantity == 1.0
+    assert ints is not None and (ints.quantity, ints.buy_vwap, ints.sell_vwap) == (1.0, 100.0, 102.0)
+    assert module.evaluate_levels(s, [[100.0, 0.5]], [[99.0, 1.0]], 0) is None  # early exit, as a list
 
 
 def test_an_empty_last_level_is_not_touched() -> None:
@@ -95,14 +114,14 @@ def test_an_empty_last_level_is_not_touched() -> None:
     assert opp is not None and (opp.quantity, opp.buy_levels, opp.buy_worst_price) == (1.0, 1, 100.0)
 
 
-def test_positions_past_2_53_are_left_to_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("module", WALKS)
+def test_positions_past_2_53_are_left_to_the_general_path(module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     # sizes at scale 1e8 (the buy venue's step): 10 levels of 9.9e14 units each are exact, their sum is not
     s = make_spec("p", SymbolInfo("a", BTC, 0.01, 1e-8), SymbolInfo("b", BTC, 0.01, 1.0), 0.0)
     asks: list[Level] = [(1.0 + n / 1000, 9_900_000.0) for n in range(10)]
     bids: list[Level] = [(2.0 - n / 1000, 9_900_000.0) for n in range(11)]
-    handed: list[int] = []
-    monkeypatch.setattr("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args))
-    opp = evaluate_levels(s, asks, bids, 0)
+    handed = _spy(module, monkeypatch)
+    opp = module.evaluate_levels(s, asks, bids, 0)
     assert handed == [1]
     ref = reference(s, asks, bids)
     assert opp is not None and ref is not None and opp.limited_by == LIMIT_DEPTH
@@ -117,14 +136,17 @@ def test_positions_past_2_53_are_left_to_the_general_path(monkeypatch: pytest.Mo
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(cases())
-def test_the_walk_and_the_general_path_agree(case: tuple[VenuePairSpec, list[Level], list[Level]]) -> None:
+@pytest.mark.parametrize("module", WALKS)
+def test_the_walk_and_the_general_path_agree(
+    module: ModuleType, case: tuple[VenuePairSpec, list[Level], list[Level]]
+) -> None:
     """Wherever the walk answers, the general path (which it leaves the rest to) gives the same size."""
     s, asks, bids = case
     if s.sell_factor * bids[0][0] < s.buy_factor * asks[0][0]:
         return  # the early exit, before either
     handed: list[int] = []
-    with patch("arbkit.arbitrage.walk.general", lambda *args: handed.append(1) or general(*args)):
-        fast = walk(s, asks, bids, 0, None)
+    with patch.object(module, "general", lambda *args: handed.append(1) or general(*args)):
+        fast = module.walk(s, asks, bids, 0, None)
     if handed:
         return  # the walk left it to the general path
     slow = general(s, asks, bids, 0, None)
@@ -160,12 +182,13 @@ def _symmetric(draw: st.DrawFn) -> tuple[VenuePairSpec, list[Level], list[Level]
 
 @settings(max_examples=600, derandomize=True, deadline=None, database=None)
 @given(_symmetric())
+@pytest.mark.parametrize("module", WALKS)
 def test_ties_and_a_zero_at_the_end_of_the_book_match_the_reference(
-    case: tuple[VenuePairSpec, list[Level], list[Level]],
+    module: ModuleType, case: tuple[VenuePairSpec, list[Level], list[Level]]
 ) -> None:
     s, asks, bids = case
     ref = reference(s, asks, bids)
-    for opp in (evaluate_levels(s, asks, bids, 0), general(s, asks, bids, 0, None)):
+    for opp in (module.evaluate_levels(s, asks, bids, 0), general(s, asks, bids, 0, None)):
         assert (opp is None) == (ref is None), (ref, opp)
         if opp is None or ref is None:
             return
