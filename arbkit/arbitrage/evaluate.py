@@ -30,12 +30,11 @@ still clears the hurdle (``G >= 0``), i.e. how much the books could absorb; it i
 ``G`` is concave and piecewise linear (the marginal edge only falls as the walk goes deeper), so its argmax is at
 a level boundary of either book or at a bound: one walk over the levels finds it, and goes on to the root of
 ``G`` for ``max_quantity``. The walk (``walk``) keeps its positions along the books as exact integers at a size
-scale where every book size is one (a memo per scale, ``sizing.units_memo``, which learns the sizes it has not
-seen), so level boundaries and grid sizes are compared exactly; books whose last levels still clear the hurdle
-are sized in one pass per side. What it cannot settle exactly (sizes with more decimals than the steps, a cap,
-root or minimum within a tolerance of a grid size, no step grid) goes to the general path (``general``: a float
-walk, then ``sizing.choose``). Edge in bps is ``profit / notional * 1e4`` where notional is the buy cost before
-fees.
+scale where every book size is one (``walk._units`` checks each size is), so level boundaries and grid sizes are
+compared exactly; books whose last levels still clear the hurdle are sized in one pass per side. What it cannot
+settle exactly (sizes with more decimals than the steps, a cap, root or minimum within a tolerance of a grid
+size, no step grid) goes to the general path (``general``: a float walk, then ``sizing.choose``). Edge in bps is
+``profit / notional * 1e4`` where notional is the buy cost before fees.
 """
 
 from __future__ import annotations

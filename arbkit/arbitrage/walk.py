@@ -1,6 +1,10 @@
 """The hot path: ``evaluate_levels`` (re-exported by ``arbkit.arbitrage.evaluate``, which documents the size it
 finds): the early exit in a small frame, then ``walk``, one exact walk over the two books; the rest goes to
-``general``."""
+``general``.
+
+Compiled by mypyc at install (``setup.py``; ``arbkit.arbitrage.native`` picks the compiled module or this source):
+the annotations are what the compiled code checks and unboxes, so locals keep one type (floats stay floats), and
+module-level helpers are plain functions (compiled, a call between them costs a few instructions)."""
 
 from __future__ import annotations
 
@@ -49,10 +53,10 @@ def walk(
     The fast path assumes books sorted best first and every book size it reads an exact integer at the pair's size
     scale ``S`` (a power of ten at which both venues' steps are integers, so real books' sizes are): ``_units``
     gives that integer and raises ``KeyError`` for a size that is not exact there (or for every size without a
-    step grid): the call goes to ``general``. Positions along the
-    books are then exact integers (held in floats, checked below 2**53 at the end): where each level ends, the
-    peak, the grid sizes (multiples of ``U``, the step at scale ``S``), so a grid size at a level boundary needs no
-    tolerance and the levels are counted from the size itself. Money stays in floats. What is still decided in
+    step grid): the call goes to ``general``. Positions along the books are then exact integers (held in floats,
+    checked below 2**53 at the end): where each level ends, the peak, the grid sizes (multiples of ``U``, the step
+    at scale ``S``), so a grid size at a level boundary needs no tolerance and the levels are counted from the size
+    itself. Money stays in floats. What is still decided in
     floats (the cap, the root of ``G``, the minimums, a tie between the grid sizes either side of the peak, ``G``
     near 0 at the end of the book) goes to ``general`` when it falls within the band of a decision."""
     a, b, cap, cap_low, units, scale, min_qty, buy_min, sell_min, S, U = spec.hot
@@ -63,14 +67,10 @@ def walk(
         if through:
             # The last levels still clear the hurdle, so every segment does (books are sorted best first) and G
             # only grows: the size is the books' depth on the grid, one pass per side, unless the cap cuts it.
-            ea = qcost = 0.0
-            for worst_buy, s in asks:
-                ea += _units(s, S)
-                qcost += worst_buy * s
-            eb = qproceeds = 0.0
-            for worst_sell, s in bids:
-                eb += _units(s, S)
-                qproceeds += worst_sell * s
+            ea, qcost = _depth(asks, S)
+            eb, qproceeds = _depth(bids, S)
+            worst_buy = asks[la][0]
+            worst_sell = bids[lb][0]
             k = max_k = (ea if ea < eb else eb) // U
             if not k:
                 if read is not None:
@@ -282,6 +282,15 @@ def walk(
         worst_buy,
         worst_sell,
     )
+
+
+def _depth(levels: list[Level], S: float) -> tuple[float, float]:
+    """A whole side: its depth in integers at scale ``S`` (``_units``) and its quote value."""
+    end = value = 0.0
+    for price, size in levels:
+        end += _units(size, S)
+        value += price * size
+    return end, value
 
 
 def _tuples(levels: list[Any]) -> list[Level]:

@@ -19,8 +19,10 @@ ROOT = Path(__file__).parents[2]
 NOISE = ("Traceback", "Unclosed", "unclosed", "Task was destroyed", "RuntimeWarning", "never retrieved")
 
 
-def _run(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "default"}
+def _run(
+    *args: str, cwd: Path = ROOT, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "default", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "arbkit", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -200,9 +202,13 @@ def test_symbols_nobody_lists_is_one_clean_line(
 
 
 def test_scan_on_the_local_venue_runs_and_exits_cleanly() -> None:
-    result = _run("scan", "--duration", "2", "--refresh", "0.5", "--symbols", "BTC/USDT")
+    # on the evaluator's source (the fallback without a compiler; in-process tests run the compiled walk), said
+    result = _run(
+        "scan", "--duration", "2", "--refresh", "0.5", "--symbols", "BTC/USDT", env={"ARBKIT_PURE_PYTHON": "1"}
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "arbkit scan: the evaluator runs as pure Python (" in out
     assert "arbkit scan | local venue http://127.0.0.1:" in out
     assert "BTC/USDT  binance" in out and "Best route at top of book" in out and "Open opportunities" in out
     assert "Recently closed" in out and "Venues: 4 scanning" in out
