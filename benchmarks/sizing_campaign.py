@@ -1,9 +1,10 @@
 """The long campaign of the sizing property test: ``evaluate_levels`` against the exact ``Fraction`` reference on
-5,000 (or ``--examples``) derandomized random book pairs, the strength issue 10 asks for; the suite runs 300.
+5,000 (or ``--examples``) derandomized random book pairs, the strength issue 10 asks for; the suite runs 300. Run
+on each walk there is: the compiled one (when built) and the source (``ARBKIT_PURE_PYTHON=1``).
 
     PYTHONPATH=. python benchmarks/sizing_campaign.py [--examples 5000]
 
-Prints pytest's summary and the wall time; exits with pytest's status. Not a test.
+Prints pytest's summary and the wall time per walk; exits with the first failing pytest status. Not a test.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from arbkit.arbitrage import native
+
 TEST = "tests/arbitrage/test_sizing_property.py"
 
 
@@ -23,12 +26,17 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=5000)
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "ARBKIT_SIZING_EXAMPLES": str(args.examples)}
-    start = time.perf_counter()
-    command = [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider", "--no-header"]
-    status = subprocess.run(command, cwd=root, env=env, check=False).returncode
-    print(f"{args.examples} cases: {time.perf_counter() - start:.1f} s wall, pytest exit {status}")
-    return status
+    walks = [("compiled", {})] if native.COMPILED else []
+    walks.append(("source", {"ARBKIT_PURE_PYTHON": "1"}))
+    failed = 0
+    for name, extra in walks:
+        env = {**os.environ, "ARBKIT_SIZING_EXAMPLES": str(args.examples), **extra}
+        start = time.perf_counter()
+        command = [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider", "--no-header"]
+        status = subprocess.run(command, cwd=root, env=env, check=False).returncode
+        print(f"{name} walk, {args.examples} cases: {time.perf_counter() - start:.1f} s wall, pytest exit {status}")
+        failed = failed or status
+    return failed
 
 
 if __name__ == "__main__":
