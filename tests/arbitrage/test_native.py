@@ -37,17 +37,19 @@ def test_the_implementation_in_use_is_named() -> None:
 
 
 @needs_compiled
-def test_a_compiled_walk_from_today_s_source_is_the_one_in_use() -> None:
+def test_a_compiled_walk_from_today_s_source_is_the_one_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
     from arbkit.arbitrage._walk_build import SOURCE_SHA256
 
     source = Path(native.__file__).with_name("walk.py").read_bytes()
     assert SOURCE_SHA256 == hashlib.sha256(source).hexdigest(), "rebuild: pip install -e ."
-    assert native.COMPILED and native.IMPLEMENTATION == "compiled (mypyc)"
+    monkeypatch.delenv("ARBKIT_PURE_PYTHON", raising=False)
+    assert native._choose() == (_COMPILED, "compiled (mypyc)")
     assert native.pure() is not _COMPILED and native.pure().__name__ == "arbkit.arbitrage._walk_source"
 
 
 @needs_compiled
 def test_a_stale_compiled_walk_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARBKIT_PURE_PYTHON", raising=False)
     edited = tmp_path / "walk.py"
     edited.write_text(Path(native.__file__).with_name("walk.py").read_text() + "\n# edited after the build\n")
     monkeypatch.setattr(native, "_SOURCE", edited)
