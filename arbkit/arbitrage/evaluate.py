@@ -67,9 +67,11 @@ def _reject(book: OrderBook, problem: str) -> BookRejectedError:
 
 
 def evaluate_books(
-    spec: VenuePairSpec, buy_book: OrderBook, sell_book: OrderBook, now_ms: int | None = None
+    spec: VenuePairSpec, buy_book: OrderBook, sell_book: OrderBook, now_ms: float | None = None
 ) -> Opportunity | None:
-    """Evaluate two full books; a crossed book or an empty side needed raises ``BookRejectedError``."""
+    """Evaluate two full books; a crossed book or an empty side needed raises ``BookRejectedError``. ``now_ms``
+    (default: now) is the opportunity's timestamp in whole milliseconds (a book's float ``received_ms`` is cut to
+    one: ``evaluate_levels`` takes an int)."""
     for book in (buy_book, sell_book):
         if book.is_crossed:
             raise _reject(book, f"crossed book (bid {book.bids[0][0]} >= ask {book.asks[0][0]})")
@@ -77,9 +79,8 @@ def evaluate_books(
         raise _reject(buy_book, "no asks to buy from")
     if not sell_book.bids:
         raise _reject(sell_book, "no bids to sell into")
-    if now_ms is None:
-        now_ms = int(time.time() * 1000)
-    return evaluate_levels(spec, buy_book.asks, sell_book.bids, now_ms)
+    stamp = int(time.time() * 1000) if now_ms is None else int(now_ms)
+    return evaluate_levels(spec, buy_book.asks, sell_book.bids, stamp)
 
 
 def evaluate_read(

@@ -214,6 +214,8 @@ def test_crossed_and_empty_books_are_rejected() -> None:
     good_a = book("a", [(99.0, 1.0)], [(100.0, 1.0)])
     good_b = book("b", [(101.0, 1.0)], [(102.0, 1.0)])
     assert evaluate_books(s, good_a, good_b, 0) is not None
+    stamped = evaluate_books(s, good_a, good_b, 1_700_000_000_123.9)  # a book's float received_ms: whole ms
+    assert stamped is not None and stamped.timestamp_ms == 1_700_000_000_123 and type(stamped.timestamp_ms) is int
     crossed = book("b", [(101.0, 1.0)], [(100.5, 1.0)])
     with pytest.raises(BookRejectedError, match=r"^b BTC/USDT: crossed book \(bid 101.0 >= ask 100.5\)$"):
         evaluate_books(s, good_a, crossed, 0)
