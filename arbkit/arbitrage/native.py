@@ -8,7 +8,7 @@ The build writes ``_walk_build.py`` with the SHA-256 of the ``walk.py`` it compi
 differs from today's ``walk.py`` (the source edited since the install) is not used: a ``RuntimeWarning`` says so
 and the source runs, so an edit is never shadowed by an older build. ``ARBKIT_PURE_PYTHON=1`` in the environment
 chooses the source. Both run the same code and give the same answers (tested against each other and against the
-exact reference); past the early exit the compiled one is 3 to 10 times as fast (``benchmarks/evaluate_cost.py``).
+exact reference); past the early exit the compiled one is 3 to 6 times as fast (``benchmarks/evaluate_cost.py``).
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ async def run_scan(args: argparse.Namespace) -> int:
     started = time.monotonic()
     where = "the real exchanges" if args.live else "the local venue"
     console.print(f"arbkit scan: starting the exchanges on {where}...", highlight=False)
-    if not native.COMPILED:  # about 3x slower per evaluation: said, never silent
+    if not native.COMPILED:  # 3 to 6 times slower per evaluation: said, never silent
         console.print(f"arbkit scan: the evaluator runs as {native.IMPLEMENTATION}", highlight=False)
     session = await start_session(args, "scan")
     if session is None:
