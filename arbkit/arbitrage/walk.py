@@ -316,7 +316,8 @@ def _units(size: float, S: float) -> float:
     decimals than the scale), else ``KeyError``: more decimals, more than 15 digits, an empty level, or no step grid
     (``S`` 0). The integer ``u`` nearest ``size * S`` is it when ``u / S == size``: a division of exact integers is
     correctly rounded, so it gives back ``size`` exactly when the decimal ``u / S`` is the one ``size`` stands for.
-    Arithmetic, not a lookup: compiled, a few instructions (a dict lookup keyed by a float cost 100 times more)."""
+    Arithmetic, not a lookup: compiled, about 230 instructions (most in the floor division's ``fmod``), where a
+    dict lookup keyed by a float took about 550 (hashing a freshly boxed float, then comparing it)."""
     x = size * S
     if 0.0 < x < 1e15:  # at most 15 digits: the integer's decimal is the one the float stands for
         u = (x + 0.5) // 1.0  # x + 0.5 is exact below 2**50
