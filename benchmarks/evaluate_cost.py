@@ -88,13 +88,13 @@ def main() -> None:
             for name, evaluate in runs:
                 spec = old_spec if name == "old" else new_spec
                 fns.append(lambda f=evaluate, s=spec, a=asks, b=bids: f(s, a, b, 0))
-    # a feed changes sizes all the time: a first ask level of a size the size memo has not seen, on every call
-    # (the new walk learns it on the lookup; the books' depths then differ, so one side is taken in part)
+    # a feed changes sizes all the time: a first ask level of a size not seen before, on every call (the old code
+    # learns it into its size memo; the books' depths then differ, so one side is taken in part)
     labels.append("3 levels, a new size a call")
     for n, (name, evaluate) in enumerate(runs):
         spec = old_spec if name == "old" else new_spec
         asks, bids = books(3, True)
-        start = 1 + n * FRESH  # sizes none of the other runs has taught the shared memo
+        start = 1 + n * FRESH  # sizes of its own per run, so no run meets a size another one saw
         fresh = [[(asks[0][0], round(0.5 + m * 1e-4, 4)), *asks[1:]] for m in range(start, start + FRESH)]
         nxt = iter(fresh).__next__
         fns.append(lambda f=evaluate, s=spec, b=bids, nxt=nxt: f(s, nxt(), b, 0))
