@@ -175,7 +175,25 @@ def send_soon(client: Any, message: Any) -> None:
 
 class BatchedClient(Client):
     """ccxt's websocket client, except that a backlog of buffered frames is handled ``RECEIVE_BATCH`` at a time with
-    a yield to the event loop in between, so book feeds and the scanner see a burst as it is applied, not after it."""
+    a yield to the event loop in between, so book feeds and the scanner see a burst as it is applied, not after it;
+    and that closing it ends a dial still in flight (ccxt leaves that task running)."""
+
+    _dial: asyncio.Future[Any] | None = None  # a class default: instances are ccxt Clients with their class swapped
+
+    def connect(self, session: Any, backoff_delay: float = 0) -> Any:
+        """ccxt's, keeping the dial task. A dial first sleeps out ccxt's per-URL dial backoff (up to 30 s after
+        failed dials); ccxt closes only an open connection, so without this a dial outlived its client's close,
+        and the exchange's, by that long."""
+        if not self.connection and not self.connecting:
+            self.connecting = True
+            self._dial = asyncio.ensure_future(self.open(session, backoff_delay), loop=self.asyncio_loop)
+        return self.connected
+
+    async def close(self, code: int = 1000) -> None:
+        dial = self._dial
+        if dial is not None and not dial.done() and dial is not asyncio.current_task():
+            dial.cancel()
+        await super().close(code)
 
     def _orphaned(self) -> bool:
         """ccxt has replaced or dropped this connection: frames still buffered on it must not touch the new books."""
