@@ -130,8 +130,10 @@ class Report:
             out.append(f"{len(self.divergent)} divergent live books")
         if self.stuck:
             out.append(f"{len(self.stuck)} books stuck after the faults stopped")
-        if self.tasks.get("after", 0) > self.tasks.get("before", 0) or self.connections.get("after", 0):
-            out.append("tasks or venue connections left after stop")
+        if self.tasks.get("after", 0) > self.tasks.get("before", 0):
+            out.append(f"asyncio tasks left after stop: {self.tasks} {self.leftover}")
+        if self.connections.get("after", 0):
+            out.append(f"venue connections still open 5 s after stop: {self.connections['after']}")
         if timing:
             for kind, times in self.recovery.items():
                 if times and (_pct(times, 95) >= 2.0 or max(times) >= 5.0):
@@ -393,16 +395,28 @@ async def _campaign(report: Report, seed: int, plan: CampaignPlan, timer: GcTime
             await session.stop()
             # checks what the session handed over last
             report.comparisons, report.divergent, report.delays_ms = await venue.run("checker_finish")
-        await asyncio.sleep(0.5)
-        report.connections["after"] = await venue.run("connections")
+        deadline = time.monotonic() + 5.0  # the venue sees the closes land (slow on a loaded machine)
+        while (still_open := await venue.run("connections")) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        report.connections["after"] = still_open
         report.elapsed_s = time.monotonic() - started
     deadline = time.monotonic() + 5.0  # closes finishing in the background (slow on a loaded machine)
     while len(asyncio.all_tasks()) > report.tasks["before"] and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     report.tasks["after"] = len(asyncio.all_tasks())
-    report.leftover = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
+    report.leftover = sorted(_task_name(t) for t in asyncio.all_tasks() if t is not asyncio.current_task())
     report.leftover += [f"venue {report.venue} still running"] if venue.alive else []
     return report
+
+
+def _task_name(task: asyncio.Task[Any]) -> str:
+    """A task's name, the coroutine it runs and where it waits, innermost (asyncio's default names say nothing)."""
+    coro = inner = task.get_coro()
+    while getattr(getattr(inner, "cr_await", None), "cr_frame", None) is not None:
+        inner = inner.cr_await  # type: ignore[union-attr]
+    frame = getattr(inner, "cr_frame", None)
+    where = f" waiting in {frame.f_code.co_qualname} ({frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno})"
+    return f"{task.get_name()} {getattr(coro, '__qualname__', coro)!s}{where if frame is not None else ''}"
 
 
 def main(argv: list[str] | None = None) -> int:
